@@ -1,0 +1,1 @@
+//! Placeholder: the fuzz targets arrive with their issue.

@@ -1,0 +1,238 @@
+//! One event stream (one response body): decode, split into lines, interpret.
+//!
+//! §9.2.6 "Interpreting an event stream", `#event-stream-interpretation`.
+
+use crate::line_by_line::LineByLine;
+use crate::utf8_decode::Utf8Decode;
+
+/// A dispatched `MessageEvent`, as the contract's `event` line reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct MessageEvent {
+    /// The event type after defaulting to `message`.
+    pub r#type: String,
+    /// The data, final LF removed.
+    pub data: String,
+    /// The `lastEventId` attribute: the last event ID string at dispatch.
+    pub last_event_id: String,
+}
+
+/// What interpreting a stream reports, borrowed from the stream's buffers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ObservationRef<'a> {
+    /// An event was dispatched.
+    Event {
+        /// The event type after defaulting to `message`.
+        r#type: &'a str,
+        /// The data, final LF removed.
+        data: &'a str,
+        /// The last event ID string at dispatch.
+        last_event_id: &'a str,
+    },
+    /// A comment line; the text after the colon, leading space kept.
+    Comment(&'a str),
+    /// A `retry` field set the reconnection time to this many milliseconds.
+    Retry(u64),
+}
+
+/// An owned [`ObservationRef`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Observation {
+    /// An event was dispatched.
+    Event(MessageEvent),
+    /// A comment line; the text after the colon, leading space kept.
+    Comment(String),
+    /// A `retry` field set the reconnection time to this many milliseconds.
+    Retry(u64),
+}
+
+impl ObservationRef<'_> {
+    /// An owned copy.
+    pub fn to_owned(&self) -> Observation {
+        match *self {
+            Self::Event { r#type, data, last_event_id } => Observation::Event(MessageEvent {
+                r#type: r#type.to_owned(),
+                data: data.to_owned(),
+                last_event_id: last_event_id.to_owned(),
+            }),
+            Self::Comment(text) => Observation::Comment(text.to_owned()),
+            Self::Retry(ms) => Observation::Retry(ms),
+        }
+    }
+}
+
+/// An event stream being parsed: bytes in, [`Observation`]s out.
+///
+/// ```
+/// let mut stream = spec_impl::EventStream::new();
+/// let mut seen = Vec::new();
+/// stream.feed_with(b"data: hello\r", &mut |o| seen.push(o.to_owned()));
+/// stream.feed_with(b"\n\n", &mut |o| seen.push(o.to_owned()));
+/// assert_eq!(seen.len(), 1);
+/// ```
+#[derive(Debug, Default)]
+pub struct EventStream {
+    utf8_decode: Utf8Decode,
+    line_by_line: LineByLine,
+    interpretation: Interpretation,
+}
+
+impl EventStream {
+    /// A new stream whose event source's last event ID string is empty.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A new stream for an event source whose last event ID string is
+    /// `last_event_id_string` (the stream's own buffers still start empty).
+    pub fn with_last_event_id_string(last_event_id_string: String) -> Self {
+        let mut stream = Self::default();
+        stream.interpretation.last_event_id_string = last_event_id_string;
+        stream
+    }
+
+    /// Feeds bytes, calling `observe` for each observation in stream order.
+    pub fn feed_with(&mut self, bytes: &[u8], observe: &mut impl FnMut(ObservationRef<'_>)) {
+        let Self { utf8_decode, line_by_line, interpretation } = self;
+        //§ #event-stream-interpretation "UTF-8 decode": "Streams must be decoded using the UTF-8 decode algorithm."
+        utf8_decode.decode(bytes, &mut |text| {
+            line_by_line.split(text, &mut |line| interpretation.process_line(line, observe));
+        });
+    }
+
+    /// Feeds bytes and returns the observations they complete.
+    pub fn feed(&mut self, bytes: &[u8]) -> impl Iterator<Item = Observation> + use<> {
+        let mut observations = Vec::new();
+        self.feed_with(bytes, &mut |observation| observations.push(observation.to_owned()));
+        observations.into_iter()
+    }
+
+    /// The end of the stream. Nothing is dispatched: "If the file ends in the
+    /// middle of an event, before the final empty line, the incomplete event is
+    /// not dispatched."
+    pub fn finish(&mut self) {
+        let Self { utf8_decode, line_by_line, interpretation } = self;
+        utf8_decode.finish(&mut |text| line_by_line.split(text, &mut |_| {}));
+        line_by_line.finish();
+        interpretation.discard_pending_data();
+    }
+
+    /// The event source's last event ID string, as the last dispatch set it.
+    pub fn last_event_id_string(&self) -> &str {
+        &self.interpretation.last_event_id_string
+    }
+}
+
+/// The buffers of `#event-stream-interpretation` and the steps that use them.
+#[derive(Debug, Default)]
+struct Interpretation {
+    //§ #event-stream-interpretation "initialized to the empty string": "a data buffer, an event type buffer, and a last event ID buffer must be associated with it. They must be initialized to the empty string."
+    data_buffer: String,
+    event_type_buffer: String,
+    last_event_id_buffer: String,
+    //§ #concept-event-stream-last-event-id: "A last event ID string. This must initially be the empty string."
+    last_event_id_string: String,
+}
+
+impl Interpretation {
+    /// "Lines must be processed, in the order they are received, as follows".
+    fn process_line(&mut self, line: &str, observe: &mut impl FnMut(ObservationRef<'_>)) {
+        //§ #event-stream-interpretation "If the line is empty": "Dispatch the event, as defined below."
+        if line.is_empty() {
+            self.dispatch_the_event(observe);
+            return;
+        }
+        //§ #event-stream-interpretation "starts with a U+003A COLON": "Ignore the line."
+        if let Some(comment) = line.strip_prefix(':') {
+            observe(ObservationRef::Comment(comment));
+            return;
+        }
+        //§ #event-stream-interpretation "contains a U+003A COLON": "Collect the characters on the line before the first U+003A COLON character (:), and let field be that string."
+        if let Some((field, value)) = line.split_once(':') {
+            // "If value starts with a U+0020 SPACE character, remove it from value."
+            let value = value.strip_prefix(' ').unwrap_or(value);
+            self.process_the_field(field, value, observe);
+        } else {
+            //§ #event-stream-interpretation "does not contain a U+003A COLON": "using the whole line as the field name, and the empty string as the field value."
+            self.process_the_field(line, "", observe);
+        }
+    }
+
+    /// "The steps to process the field given a field name and a field value
+    /// depend on the field name ... Field names must be compared literally,
+    /// with no case folding performed."
+    #[allow(clippy::collapsible_match, reason = "one arm per field name, as the standard lists them")]
+    fn process_the_field(&mut self, field: &str, value: &str, observe: &mut impl FnMut(ObservationRef<'_>)) {
+        match field {
+            //§ #processField "event": "Set the event type buffer to the field value."
+            "event" => {
+                self.event_type_buffer.clear();
+                self.event_type_buffer.push_str(value);
+            }
+            //§ #processField "data": "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF) character to the data buffer."
+            "data" => {
+                self.data_buffer.push_str(value);
+                self.data_buffer.push('\n');
+            }
+            //§ #processField "id": "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the field value. Otherwise, ignore the field."
+            "id" => {
+                if !value.contains('\0') {
+                    self.last_event_id_buffer.clear();
+                    self.last_event_id_buffer.push_str(value);
+                }
+            }
+            //§ #processField "retry": "If the field value consists of only ASCII digits, then interpret the field value as an integer in base ten, and set the event stream's reconnection time to that integer. Otherwise, ignore the field."
+            "retry" => {
+                if let Some(ms) = reconnection_time(value) {
+                    observe(ObservationRef::Retry(ms));
+                }
+            }
+            //§ #processField "Otherwise": "The field is ignored."
+            _ => {}
+        }
+    }
+
+    /// "dispatch the event", the steps "for web browsers".
+    fn dispatch_the_event(&mut self, observe: &mut impl FnMut(ObservationRef<'_>)) {
+        //§ #dispatchMessage step 1: "Set the last event ID string of the event source to the value of the last event ID buffer. The buffer does not get reset"
+        if self.last_event_id_string != self.last_event_id_buffer {
+            self.last_event_id_string.clone_from(&self.last_event_id_buffer);
+        }
+        //§ #dispatchMessage step 2: "If the data buffer is an empty string, set the data buffer and the event type buffer to the empty string and return."
+        if self.data_buffer.is_empty() {
+            self.event_type_buffer.clear();
+            return;
+        }
+        //§ #dispatchMessage step 3: "If the data buffer's last character is a U+000A LINE FEED (LF) character, then remove the last character"
+        let data = self.data_buffer.strip_suffix('\n').unwrap_or(&self.data_buffer);
+        //§ #dispatchMessage step 5: "Initialize event's type attribute to "message", its data attribute to data, ... its lastEventId attribute to the last event ID string"
+        //§ #dispatchMessage step 6: "If the event type buffer has a value other than the empty string, change the type of the newly created event"
+        let r#type = if self.event_type_buffer.is_empty() { "message" } else { &self.event_type_buffer };
+        //§ #dispatchMessage step 8: "Queue a task which, if the readyState attribute is set to a value other than CLOSED, dispatches the newly created event" (EventSource::body checks readyState)
+        observe(ObservationRef::Event { r#type, data, last_event_id: &self.last_event_id_string });
+        //§ #dispatchMessage step 7: "Set the data buffer and the event type buffer to the empty string."
+        self.data_buffer.clear();
+        self.event_type_buffer.clear();
+    }
+
+    /// "Once the end of the file is reached, any pending data must be
+    /// discarded."
+    fn discard_pending_data(&mut self) {
+        self.data_buffer.clear();
+        self.event_type_buffer.clear();
+    }
+}
+
+/// The `retry` field's value as a reconnection time, or `None` to ignore it.
+fn reconnection_time(value: &str) -> Option<u64> {
+    // "consists of only ASCII digits": vacuously true of "", which still holds
+    // no integer to interpret (crate::EMPTY_RETRY_IS_IGNORED).
+    if value.is_empty() && crate::EMPTY_RETRY_IS_IGNORED {
+        return None;
+    }
+    if !value.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    // "interpret the field value as an integer in base ten"; beyond 64 bits it
+    // saturates (crate::MAX_RECONNECTION_TIME_MS).
+    Some(value.bytes().fold(0u64, |ms, digit| ms.saturating_mul(10).saturating_add(u64::from(digit - b'0'))))
+}
