@@ -1,0 +1,467 @@
+//! `ssecheck-mutant-adapter [--bug NAME]... URL`: a small SSE client written
+//! independently of spec-impl (blocking std sockets, its own HTTP/1.1 and
+//! event-stream parsing), correct by default, that can be given the library
+//! bugs listed at the end of ../shared/spec-notes.md one by one. The
+//! client-mode tests run it with each bug to prove the harness catches it,
+//! and without bugs to prove the harness does not blame a correct client.
+//!
+//! It speaks the adapter protocol of ../shared/contracts.md section 3 and
+//! stops when its stdin closes.
+
+use std::io::{BufRead as _, Read, Write as _};
+use std::net::TcpStream;
+use std::time::Duration;
+
+use serde_json::json;
+
+/// The bugs, by the names the tests use.
+const BUGS: &[&str] = &[
+    "leading-bom-kept",
+    "second-bom-stripped",
+    "lone-cr-waits",
+    "retry-only-block-dropped",
+    "retry-space-not-parsed",
+    "retry-as-seconds",
+    "crlf-split-twice",
+    "empty-event-dispatched",
+    "unknown-field-error",
+    "reconnect-after-failure",
+    "empty-last-event-id-sent",
+    "block-id-as-last-event-id",
+    "no-reconnect-delay",
+    "partial-event-dispatched-on-error",
+];
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+const DEFAULT_RECONNECTION_MS: u64 = 3000;
+const MAX_REDIRECTS: u32 = 20;
+const MAX_HEAD: usize = 64 * 1024;
+
+fn main() {
+    let mut bugs = Vec::new();
+    let mut url = std::env::var("SSE_URL").ok();
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
+        if arg == "--bug" {
+            match args.next() {
+                Some(bug) if BUGS.contains(&bug.as_str()) => bugs.push(bug),
+                other => fail_usage(&format!("--bug takes one of {BUGS:?}, not {other:?}")),
+            }
+        } else {
+            url = Some(arg);
+        }
+    }
+    let Some(url) = url else { fail_usage("no URL given (argument or SSE_URL)") };
+    // The harness closes stdin when the case is over.
+    std::thread::spawn(|| {
+        for _ in std::io::stdin().lock().lines().map_while(Result::ok) {}
+        std::process::exit(0);
+    });
+    Client { bugs, last_event_id: String::new(), reconnection_ms: DEFAULT_RECONNECTION_MS }.run(url);
+}
+
+fn fail_usage(why: &str) -> ! {
+    eprintln!("error: {why}");
+    std::process::exit(2)
+}
+
+/// One event line on stdout; a closed stdout ends the adapter.
+fn print(line: &serde_json::Value) {
+    let mut stdout = std::io::stdout().lock();
+    if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
+        std::process::exit(0);
+    }
+}
+
+/// How one connection ended.
+enum Outcome {
+    /// A redirect to this location.
+    Redirect(String),
+    /// The connection must not be retried (bad status or Content-Type).
+    Fail,
+    /// The body ended or the connection broke: reconnect.
+    Reconnect,
+}
+
+struct Client {
+    bugs: Vec<String>,
+    last_event_id: String,
+    reconnection_ms: u64,
+}
+
+impl Client {
+    fn has(&self, bug: &str) -> bool {
+        self.bugs.iter().any(|b| b == bug)
+    }
+
+    fn run(mut self, mut url: String) {
+        let mut redirects = 0;
+        loop {
+            let outcome = match self.connect(&url) {
+                Ok(outcome) => outcome,
+                Err(error) => {
+                    eprintln!("mutant adapter: {error}");
+                    Outcome::Reconnect
+                }
+            };
+            match outcome {
+                Outcome::Redirect(location) if redirects < MAX_REDIRECTS => {
+                    redirects += 1;
+                    url = resolve(&url, &location);
+                    continue;
+                }
+                Outcome::Redirect(_) | Outcome::Fail if !self.has("reconnect-after-failure") => {
+                    print(&json!({"kind": "error", "readyState": 2}));
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                _ => print(&json!({"kind": "error", "readyState": 0})),
+            }
+            let wait = if self.has("no-reconnect-delay") { 0 } else { self.reconnection_ms };
+            std::thread::sleep(Duration::from_millis(wait));
+        }
+    }
+
+    /// One request and, for a good response, its body parsed to the end.
+    fn connect(&mut self, url: &str) -> std::io::Result<Outcome> {
+        let (authority, target) = split_url(url)?;
+        let mut stream = TcpStream::connect(&authority)?;
+        let mut request = format!(
+            "GET {target} HTTP/1.1\r\nHost: {authority}\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n"
+        );
+        if !self.last_event_id.is_empty() || self.has("empty-last-event-id-sent") {
+            request.push_str(&format!("Last-Event-ID: {}\r\n", self.last_event_id));
+        }
+        request.push_str("Connection: close\r\n\r\n");
+        stream.write_all(request.as_bytes())?;
+
+        let mut body = Body { stream, buffer: Vec::new() };
+        let (status, headers) = body.read_head()?;
+        let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
+        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+            if let Some(location) = header("location") {
+                return Ok(Outcome::Redirect(location.clone()));
+            }
+        }
+        let essence = header("content-type")
+            .map(|v| v.split(';').next().unwrap_or("").trim_matches([' ', '\t']).to_ascii_lowercase());
+        if status != 200 || essence.as_deref() != Some("text/event-stream") {
+            return Ok(Outcome::Fail);
+        }
+        print(&json!({"kind": "open"}));
+        let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        let length = header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
+        let mut parser = Parser::new(self);
+        let clean = body.read_body(chunked, length, &mut |bytes| parser.feed(bytes));
+        let (broken_by_field, partial) = (parser.stopped, parser.take_partial());
+        if broken_by_field {
+            return Ok(Outcome::Reconnect);
+        }
+        if !clean && self.has("partial-event-dispatched-on-error") {
+            if let Some(data) = partial {
+                self.dispatch_line("message", &data);
+            }
+        }
+        Ok(Outcome::Reconnect)
+    }
+
+    fn dispatch_line(&self, r#type: &str, data: &str) {
+        print(&json!({"kind": "event", "type": r#type, "data": data, "lastEventId": self.last_event_id}));
+    }
+}
+
+/// `http://host:port/path` as (`host:port`, `/path`).
+fn split_url(url: &str) -> std::io::Result<(String, String)> {
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or_else(|| std::io::Error::other(format!("{url}: only http:// URLs are supported")))?;
+    let (authority, target) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, "/"),
+    };
+    let authority = if authority.contains(':') { authority.to_owned() } else { format!("{authority}:80") };
+    Ok((authority, target.split('#').next().unwrap_or("/").to_owned()))
+}
+
+/// A Location value resolved against the URL it came from.
+fn resolve(base: &str, location: &str) -> String {
+    if location.contains("://") {
+        return location.to_owned();
+    }
+    let origin_end = base.find("://").map_or(0, |i| i + 3);
+    let path_start = base[origin_end..].find('/').map_or(base.len(), |i| origin_end + i);
+    if location.starts_with('/') {
+        return format!("{}{location}", &base[..path_start]);
+    }
+    let path = base[path_start..].split(['?', '#']).next().unwrap_or("/");
+    let directory = &path[..path.rfind('/').map_or(0, |i| i + 1)];
+    format!("{}{directory}{location}", &base[..path_start])
+}
+
+/// An HTTP/1.1 response read from a socket.
+struct Body {
+    stream: TcpStream,
+    buffer: Vec<u8>,
+}
+
+impl Body {
+    fn fill(&mut self) -> std::io::Result<usize> {
+        let mut chunk = [0u8; 16 * 1024];
+        let n = self.stream.read(&mut chunk)?;
+        self.buffer.extend_from_slice(&chunk[..n]);
+        Ok(n)
+    }
+
+    fn read_head(&mut self) -> std::io::Result<(u16, Vec<(String, String)>)> {
+        let end = loop {
+            if let Some(i) = self.buffer.windows(4).position(|w| w == b"\r\n\r\n") {
+                break i;
+            }
+            if self.buffer.len() > MAX_HEAD || self.fill()? == 0 {
+                return Err(std::io::Error::other("the response head did not arrive"));
+            }
+        };
+        let head = String::from_utf8_lossy(&self.buffer[..end]).into_owned();
+        self.buffer.drain(..end + 4);
+        let mut lines = head.split("\r\n");
+        let status = lines
+            .next()
+            .and_then(|line| line.split(' ').nth(1))
+            .and_then(|code| code.parse().ok())
+            .ok_or_else(|| std::io::Error::other("no status line"))?;
+        let headers = lines
+            .filter_map(|line| line.split_once(':'))
+            .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+            .collect();
+        Ok((status, headers))
+    }
+
+    fn read_line(&mut self) -> std::io::Result<String> {
+        loop {
+            if let Some(i) = self.buffer.windows(2).position(|w| w == b"\r\n") {
+                let line = String::from_utf8_lossy(&self.buffer[..i]).into_owned();
+                self.buffer.drain(..i + 2);
+                return Ok(line);
+            }
+            if self.buffer.len() > MAX_HEAD || self.fill()? == 0 {
+                return Err(std::io::Error::other("the connection ended inside a chunk header"));
+            }
+        }
+    }
+
+    /// Passes every piece of the body to `feed` as it arrives; true when the
+    /// body ended as its framing says, false when the connection broke first.
+    fn read_body(
+        &mut self,
+        chunked: bool,
+        length: Option<usize>,
+        feed: &mut dyn FnMut(&[u8]) -> bool,
+    ) -> bool {
+        let result = if chunked {
+            self.read_chunked(feed)
+        } else {
+            self.read_plain(length.unwrap_or(usize::MAX), feed).map(|ended| ended || length.is_none())
+        };
+        result.unwrap_or(false)
+    }
+
+    /// Body bytes up to `limit`; Ok(true) when `limit` was reached.
+    fn read_plain(&mut self, mut limit: usize, feed: &mut dyn FnMut(&[u8]) -> bool) -> std::io::Result<bool> {
+        loop {
+            if !self.buffer.is_empty() {
+                let n = self.buffer.len().min(limit);
+                let piece: Vec<u8> = self.buffer.drain(..n).collect();
+                limit -= n;
+                if !feed(&piece) {
+                    return Ok(true);
+                }
+            }
+            if limit == 0 {
+                return Ok(true);
+            }
+            if self.fill()? == 0 {
+                return Ok(false);
+            }
+        }
+    }
+
+    fn read_chunked(&mut self, feed: &mut dyn FnMut(&[u8]) -> bool) -> std::io::Result<bool> {
+        loop {
+            let size_line = self.read_line()?;
+            let size = usize::from_str_radix(size_line.split(';').next().unwrap_or("").trim(), 16)
+                .map_err(|_| std::io::Error::other("a bad chunk size"))?;
+            if size == 0 {
+                return Ok(true);
+            }
+            if !self.read_plain(size, feed)? {
+                return Ok(false);
+            }
+            self.read_line()?;
+        }
+    }
+}
+
+/// The event-stream parser for one response body.
+struct Parser<'c> {
+    client: &'c mut Client,
+    /// Bytes not yet split into lines.
+    pending: Vec<u8>,
+    /// Where the search for a line end resumes in `pending`.
+    scanned: usize,
+    at_start: bool,
+    after_cr: bool,
+    cr_ended_chunk: bool,
+    event_type: String,
+    data: String,
+    id_buffer: String,
+    /// The id field of the current block (for the block-id bug).
+    block_id: String,
+    /// A retry field waiting for its block (for the retry-only-block bug).
+    block_retry: Option<u64>,
+    /// A field made the parser stop (the unknown-field bug).
+    stopped: bool,
+}
+
+impl<'c> Parser<'c> {
+    fn new(client: &'c mut Client) -> Self {
+        Parser {
+            client,
+            pending: Vec::new(),
+            scanned: 0,
+            at_start: true,
+            after_cr: false,
+            cr_ended_chunk: false,
+            event_type: String::new(),
+            data: String::new(),
+            id_buffer: String::new(),
+            block_id: String::new(),
+            block_retry: None,
+            stopped: false,
+        }
+    }
+
+    /// Takes one piece of the body; false when parsing stopped.
+    fn feed(&mut self, bytes: &[u8]) -> bool {
+        self.pending.extend_from_slice(bytes);
+        if self.at_start {
+            if self.pending.len() < BOM.len() && BOM.starts_with(&self.pending) {
+                return true;
+            }
+            self.at_start = false;
+            if !self.client.has("leading-bom-kept") && self.pending.starts_with(BOM) {
+                self.pending.drain(..BOM.len());
+                while self.client.has("second-bom-stripped") && self.pending.starts_with(BOM) {
+                    self.pending.drain(..BOM.len());
+                }
+            }
+        }
+        let pending = std::mem::take(&mut self.pending);
+        let mut line_start = 0;
+        let mut i = self.scanned;
+        while i < pending.len() && !self.stopped {
+            let last_of_chunk = i + 1 == pending.len();
+            match pending[i] {
+                b'\r' if last_of_chunk && self.client.has("lone-cr-waits") => break,
+                b'\r' => {
+                    self.line(&pending[line_start..i]);
+                    line_start = i + 1;
+                    self.after_cr = true;
+                    self.cr_ended_chunk = last_of_chunk;
+                }
+                b'\n' => {
+                    let split_crlf = self.cr_ended_chunk && self.client.has("crlf-split-twice");
+                    if !self.after_cr || split_crlf {
+                        self.line(&pending[line_start..i]);
+                    }
+                    line_start = i + 1;
+                    self.after_cr = false;
+                }
+                _ => self.after_cr = false,
+            }
+            if pending[i] != b'\r' {
+                self.cr_ended_chunk = false;
+            }
+            i += 1;
+        }
+        self.pending = pending[line_start..].to_vec();
+        self.scanned = i - line_start;
+        !self.stopped
+    }
+
+    fn line(&mut self, line: &[u8]) {
+        let line = String::from_utf8_lossy(line);
+        if line.is_empty() {
+            return self.dispatch();
+        }
+        if line.starts_with(':') {
+            return;
+        }
+        let (name, raw_value) = line.split_once(':').unwrap_or((&line, ""));
+        let value = raw_value.strip_prefix(' ').unwrap_or(raw_value);
+        match name {
+            "event" => self.event_type = value.to_owned(),
+            "data" => {
+                self.data.push_str(value);
+                self.data.push('\n');
+            }
+            "id" if !value.contains('\0') => {
+                self.id_buffer = value.to_owned();
+                self.block_id = value.to_owned();
+            }
+            "retry" => {
+                let value = if self.client.has("retry-space-not-parsed") { raw_value } else { value };
+                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+                    let ms = value.parse::<u64>().unwrap_or(u64::MAX);
+                    let ms = if self.client.has("retry-as-seconds") { ms.saturating_mul(1000) } else { ms };
+                    if self.client.has("retry-only-block-dropped") {
+                        self.block_retry = Some(ms);
+                    } else {
+                        self.client.reconnection_ms = ms;
+                    }
+                }
+            }
+            "id" => {}
+            _ if self.client.has("unknown-field-error") => {
+                eprintln!("mutant adapter: unknown field {name:?}");
+                self.stopped = true;
+            }
+            _ => {}
+        }
+    }
+
+    fn dispatch(&mut self) {
+        self.client.last_event_id = self.id_buffer.clone();
+        let block_id = std::mem::take(&mut self.block_id);
+        let block_retry = self.block_retry.take();
+        if self.data.is_empty() && !self.client.has("empty-event-dispatched") {
+            self.event_type.clear();
+            return;
+        }
+        if let Some(ms) = block_retry {
+            self.client.reconnection_ms = ms;
+        }
+        let mut data = std::mem::take(&mut self.data);
+        if data.ends_with('\n') {
+            data.pop();
+        }
+        let r#type = std::mem::take(&mut self.event_type);
+        let r#type = if r#type.is_empty() { "message" } else { &r#type };
+        let last_event_id = if self.client.has("block-id-as-last-event-id") {
+            block_id
+        } else {
+            self.client.last_event_id.clone()
+        };
+        print(&json!({"kind": "event", "type": r#type, "data": data, "lastEventId": last_event_id}));
+    }
+
+    /// The data of an event the body ended in the middle of, if any.
+    fn take_partial(&mut self) -> Option<String> {
+        let mut data = std::mem::take(&mut self.data);
+        if data.is_empty() {
+            return None;
+        }
+        data.pop();
+        Some(data)
+    }
+}

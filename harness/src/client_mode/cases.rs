@@ -1,0 +1,424 @@
+//! The client-mode cases: every parse fixture served whole and in hostile
+//! writes, and the connection scenarios. Ids follow the standard's structure
+//! so a prefix selects a family.
+
+use std::time::Duration;
+
+use super::scenario::{End, Response, Scenario, event_stream};
+
+/// What a mismatch in a case means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// The standard's MUST: a mismatch is a fail.
+    Must,
+    /// A SHOULD or "may": a mismatch is a warning.
+    Should,
+    /// Browsers and the standard disagree: always info, naming the behaviour.
+    Info,
+}
+
+/// What a case needs the client to do, for adapters that declare they cannot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Need {
+    /// Reconnect after the body ends or the connection breaks.
+    Reconnect,
+    /// Expose `lastEventId` and send `Last-Event-ID`.
+    LastEventId,
+    /// Honour `retry`.
+    Retry,
+}
+
+/// What a case checks beyond the event lines, the request count and paths,
+/// `Last-Event-ID`, and reconnection delays (always checked).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// Only the above.
+    Behaviour,
+    /// The `Accept: text/event-stream` request header (a "may": Should).
+    AcceptHeader,
+    /// The `Cache-Control: no-cache` request header.
+    CacheControlHeader,
+}
+
+/// One client-mode case.
+#[derive(Debug, Clone)]
+pub struct ClientCase {
+    /// Stable id.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// Citation keys.
+    pub spec: Vec<String>,
+    /// What a mismatch means.
+    pub level: Level,
+    /// What the client must be able to do.
+    pub needs: Vec<Need>,
+    /// What is checked besides behaviour.
+    pub subject: Subject,
+    /// What the server does.
+    pub scenario: Scenario,
+    /// For `Level::Info`: the behaviours that differ, named.
+    pub info: Option<&'static str>,
+}
+
+/// The pause between hostile writes, so each arrives as its own read.
+pub const SPLIT_PAUSE: Duration = Duration::from_millis(8);
+/// Cases up to this size are written one byte at a time.
+pub const BYTEWISE_LIMIT: usize = 48;
+/// The most split points one case is cut at.
+pub const MAX_SPLITS: usize = 48;
+
+/// The reconnection time the connection cases set first, so reconnections
+/// (and wrong reconnections) happen quickly.
+pub const PRIME_RETRY_MS: u64 = 100;
+
+/// A reconnection time longer than clients' usual defaults (3 to 5 s), so a
+/// client that ignores `retry` is caught reconnecting too early.
+pub const LONG_RETRY_MS: u64 = 6000;
+
+/// Every client-mode case, in registry order.
+pub fn all() -> Result<Vec<ClientCase>, fixtures::LoadError> {
+    let mut cases = parse_cases()?;
+    cases.extend(connection_cases());
+    Ok(cases)
+}
+
+fn parse_cases() -> Result<Vec<ClientCase>, fixtures::LoadError> {
+    let mut cases = Vec::new();
+    for fixture in fixtures::parse_cases()? {
+        let event_types = event_types_of(&fixture.meta.expected);
+        let needs =
+            if needs_last_event_id(&fixture.meta.expected) { vec![Need::LastEventId] } else { vec![] };
+        let base = ClientCase {
+            id: String::new(),
+            title: fixture.meta.description.clone(),
+            spec: fixture.meta.spec.clone(),
+            level: Level::Must,
+            needs,
+            subject: Subject::Behaviour,
+            scenario: Scenario { responses: vec![Response::stream(&fixture.bytes, End::Hold)], event_types },
+            info: None,
+        };
+        cases.push(ClientCase { id: format!("{}.whole", fixture.id), ..base.clone() });
+        let writes = hostile_writes(&fixture.bytes);
+        if writes.len() > 1 {
+            let mut split = base;
+            split.id = format!("{}.split", fixture.id);
+            split.title = format!("{} (sent in {} separate writes)", split.title, writes.len());
+            split.scenario.responses =
+                vec![Response::new(200, event_stream(), writes, End::Hold).paused(SPLIT_PAUSE)];
+            cases.push(split);
+        }
+    }
+    Ok(cases)
+}
+
+fn event_types_of(expected: &[serde_json::Value]) -> Vec<String> {
+    let mut types: Vec<String> = expected
+        .iter()
+        .filter(|line| line["kind"] == "event")
+        .filter_map(|line| line["type"].as_str())
+        .filter(|t| *t != "message")
+        .map(str::to_owned)
+        .collect();
+    types.sort();
+    types.dedup();
+    types
+}
+
+fn needs_last_event_id(expected: &[serde_json::Value]) -> bool {
+    expected.iter().any(|line| line["lastEventId"].as_str().is_some_and(|id| !id.is_empty()))
+}
+
+/// `bytes` cut where naive parsers break: between CR and LF, inside a
+/// multi-byte character, inside the BOM; after every byte when short.
+pub fn hostile_writes(bytes: &[u8]) -> Vec<Vec<u8>> {
+    let points: Vec<usize> = if bytes.len() <= BYTEWISE_LIMIT {
+        (1..bytes.len()).collect()
+    } else {
+        (1..bytes.len())
+            .filter(|&i| {
+                let (before, at) = (bytes[i - 1], bytes[i]);
+                (before == b'\r' && at == b'\n')
+                    || (before >= 0xC0 && (0x80..0xC0).contains(&at))
+                    || (i < 3 && bytes.starts_with(b"\xEF\xBB\xBF"))
+            })
+            .take(MAX_SPLITS)
+            .collect()
+    };
+    let mut writes = Vec::new();
+    let mut start = 0;
+    for point in points {
+        writes.push(bytes[start..point].to_vec());
+        start = point;
+    }
+    writes.push(bytes[start..].to_vec());
+    writes
+}
+
+fn keys(keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| (*k).to_owned()).collect()
+}
+
+/// The first response of most connection cases: sets a short reconnection
+/// time, dispatches one event, and ends, so the case's subject happens on the
+/// reconnection.
+fn prime(extra: &str) -> Response {
+    Response::stream(format!("retry: {PRIME_RETRY_MS}\ndata: prime\n\n{extra}").as_bytes(), End::Close)
+}
+
+fn case(id: &str, title: &str, spec: &[&str], needs: &[Need], responses: Vec<Response>) -> ClientCase {
+    ClientCase {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        spec: keys(spec),
+        level: Level::Must,
+        needs: needs.to_vec(),
+        subject: Subject::Behaviour,
+        scenario: Scenario { responses, event_types: Vec::new() },
+        info: None,
+    }
+}
+
+fn with_content_type(content_type: Option<&str>, body: &[u8], end: End) -> Response {
+    let headers = content_type.map(|ct| vec![("Content-Type".to_owned(), ct.to_owned())]).unwrap_or_default();
+    Response::new(200, headers, vec![body.to_vec()], end)
+}
+
+fn connection_cases() -> Vec<ClientCase> {
+    use Need::{LastEventId, Reconnect, Retry};
+    const FAIL: &[&str] = &["#dom-eventsource step 15.3", "#fail-the-connection"];
+    let mut cases = vec![case(
+        "connection.status.200",
+        "A 200 text/event-stream response is announced and its events dispatched",
+        &["#dom-eventsource step 15.4", "#announce-the-connection"],
+        &[],
+        vec![Response::stream(b"data: a\n\n", End::Hold)],
+    )];
+    for status in [201u16, 204, 400, 404, 500, 503] {
+        let body = if status == 204 { Vec::new() } else { b"data: not-an-event\n\n".to_vec() };
+        cases.push(case(
+            &format!("connection.status.{status}"),
+            &format!(
+                "A {status} response on reconnection fails the connection: error, CLOSED, no further request"
+            ),
+            FAIL,
+            &[Reconnect, Retry],
+            vec![prime(""), Response::new(status, event_stream(), vec![body], End::Close)],
+        ));
+    }
+    for status in [301u16, 302, 307, 308] {
+        cases.push(case(
+            &format!("connection.redirect.{status}"),
+            &format!("A {status} redirect is followed, and the reconnection goes to the final URL"),
+            &["fetch#http-redirect-fetch", "#reestablish-the-connection step 5.4"],
+            &[Reconnect, Retry],
+            vec![
+                Response::new(
+                    status,
+                    vec![("Location".to_owned(), "moved?to=final".to_owned())],
+                    vec![],
+                    End::Close,
+                ),
+                prime(""),
+            ],
+        ));
+    }
+    for (name, content_type) in [
+        ("charset-utf-8", "text/event-stream; charset=utf-8"),
+        ("odd-case", "Text/Event-Stream"),
+        ("whitespace-and-parameters", " text/event-stream ;foo=bar"),
+    ] {
+        cases.push(case(
+            &format!("connection.content-type.{name}"),
+            &format!("Content-Type {content_type:?} has the essence text/event-stream: the stream is used"),
+            &["fetch#concept-header-extract-mime-type", "#dom-eventsource step 15.4"],
+            &[],
+            vec![with_content_type(Some(content_type), b"data: a\n\n", End::Hold)],
+        ));
+    }
+    for (name, content_type) in
+        [("text-plain", Some("text/plain")), ("missing", None), ("event-streams", Some("text/event-streams"))]
+    {
+        cases.push(case(
+            &format!("connection.content-type.{name}"),
+            &format!("Content-Type {content_type:?} on reconnection fails the connection"),
+            &["fetch#concept-header-extract-mime-type", FAIL[0], FAIL[1]],
+            &[Reconnect, Retry],
+            vec![prime(""), with_content_type(content_type, b"data: not-an-event\n\n", End::Close)],
+        ));
+    }
+    cases.extend([
+        case(
+            "connection.reconnect.end-of-body",
+            "When the body ends normally the client reconnects, no sooner than the reconnection time",
+            &["#dom-eventsource step 14", "#reestablish-the-connection step 1", "#reestablish-the-connection step 2"],
+            &[Reconnect, Retry],
+            vec![prime("")],
+        ),
+        case(
+            "connection.reconnect.reset-mid-event",
+            "A connection reset mid-event: the partial event is not dispatched nor its id used, then the client reconnects",
+            &["#event-stream-interpretation \"end of the file\"", "#dom-eventsource step 14"],
+            &[Reconnect, Retry],
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\ndata: a\n\nid: 9\ndata: partial\n").as_bytes(),
+                End::Reset,
+            )],
+        ),
+        case(
+            "connection.reconnect.retry-delay",
+            "retry: 700 makes the client wait at least 700 ms before reconnecting",
+            &["#processField \"retry\"", "#reestablish-the-connection step 2"],
+            &[Reconnect, Retry],
+            vec![Response::stream(b"retry: 700\ndata: a\n\n", End::Close)],
+        ),
+        case(
+            "connection.reconnect.retry-delay.longer-than-default",
+            "retry: 6000, longer than any usual default: the client waits at least 6 s (a client that ignores retry reconnects at its default)",
+            &["#processField \"retry\"", "#reestablish-the-connection step 2"],
+            &[Reconnect, Retry],
+            vec![Response::stream(format!("retry: {LONG_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Close)],
+        ),
+        case(
+            "connection.reconnect.retry-delay.retry-only-block",
+            "A block holding only retry: 6000 still sets the reconnection time, though it dispatches nothing",
+            &["#processField \"retry\"", "#dispatchMessage step 2", "#reestablish-the-connection step 2"],
+            &[Reconnect, Retry],
+            vec![Response::stream(format!("data: a\n\nretry: {LONG_RETRY_MS}\n\n").as_bytes(), End::Close)],
+        ),
+        case(
+            "connection.reconnect.silence-then-events",
+            "A server silent for 2.5 s after a comment, then an event: the client waits (no read timeout is required)",
+            &["#event-stream-interpretation \"starts with a U+003A COLON\"", "#dispatchMessage step 5"],
+            &[],
+            vec![
+                Response::new(200, event_stream(), vec![b": hello\n".to_vec(), b"data: late\n\n".to_vec()], End::Hold)
+                    .paused(Duration::from_millis(2500)),
+            ],
+        ),
+        case(
+            "connection.reconnect.comments-only-traffic",
+            "Comment-only traffic for a while, then an event: the client keeps going",
+            &["#event-stream-interpretation \"starts with a U+003A COLON\"", "#dispatchMessage step 5"],
+            &[],
+            vec![
+                Response::new(
+                    200,
+                    event_stream(),
+                    vec![b":a\n".to_vec(), b":b\n\n".to_vec(), b": c\n".to_vec(), b"data: after\n\n".to_vec()],
+                    End::Hold,
+                )
+                .paused(Duration::from_millis(300)),
+            ],
+        ),
+        case(
+            "connection.last-event-id.after-id",
+            "After id: 42 the reconnection carries Last-Event-ID: 42",
+            &["#reestablish-the-connection step 5.3", "#dispatchMessage step 1"],
+            &[Reconnect, Retry, LastEventId],
+            vec![Response::stream(format!("retry: {PRIME_RETRY_MS}\nid: 42\ndata: a\n\n").as_bytes(), End::Close)],
+        ),
+        case(
+            "connection.last-event-id.never-set",
+            "Without any id the reconnection carries no Last-Event-ID header",
+            &["#reestablish-the-connection step 5.3", "#concept-event-stream-last-event-id"],
+            &[Reconnect, Retry],
+            vec![prime("")],
+        ),
+        case(
+            "connection.last-event-id.reset-by-empty-id",
+            "An empty id resets the last event ID: the reconnection carries no Last-Event-ID",
+            &["#reestablish-the-connection step 5.3", "#processField \"id\""],
+            &[Reconnect, Retry, LastEventId],
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\nid: 1\ndata: a\n\nid\ndata: b\n\n").as_bytes(),
+                End::Close,
+            )],
+        ),
+        case(
+            "connection.last-event-id.nul-ignored",
+            "An id containing NUL is ignored: events and the reconnection keep the previous ID",
+            &["#processField \"id\"", "#reestablish-the-connection step 5.3"],
+            &[Reconnect, Retry, LastEventId],
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\nid: 1\ndata: a\n\nid: x\0y\ndata: b\n\n").as_bytes(),
+                End::Close,
+            )],
+        ),
+    ]);
+    let mut accept = case(
+        "connection.request-headers.accept",
+        "The request carries Accept: text/event-stream",
+        &["#dom-eventsource step 10"],
+        &[],
+        vec![Response::stream(b"data: a\n\n", End::Hold)],
+    );
+    accept.level = Level::Should;
+    accept.subject = Subject::AcceptHeader;
+    let mut cache = case(
+        "connection.request-headers.cache-control",
+        "The request carries Cache-Control: no-cache (cache mode \"no-store\")",
+        &["#dom-eventsource step 11", "fetch#http-network-or-cache-fetch"],
+        &[],
+        vec![Response::stream(b"data: a\n\n", End::Hold)],
+    );
+    cache.level = Level::Should;
+    cache.subject = Subject::CacheControlHeader;
+    cases.extend([accept, cache]);
+
+    let mut info = [
+        (
+            case(
+                "connection.info.empty-retry",
+                "An empty retry field: the standard's reading ignores it; Chromium resets to its default, Gecko uses 500 ms",
+                &["#processField \"retry\""],
+                &[Reconnect, Retry],
+                vec![Response::stream(
+                    format!("retry: {PRIME_RETRY_MS}\ndata: a\n\nretry\ndata: b\n\n").as_bytes(),
+                    End::Close,
+                )],
+            ),
+            "standard: the empty retry is ignored and the client reconnects after 100 ms; Chromium: back to its default (3000 ms); Gecko: 500 ms",
+        ),
+        (
+            case(
+                "connection.info.last-event-id-across-reconnect",
+                "After a reconnection the new stream's last event ID buffer starts empty (literal standard); browsers keep the old ID",
+                &[
+                    "#event-stream-interpretation \"initialized to the empty string\"",
+                    "#dispatchMessage step 1",
+                ],
+                &[Reconnect, Retry, LastEventId],
+                vec![
+                    Response::stream(
+                        format!("retry: {PRIME_RETRY_MS}\nid: 5\ndata: a\n\n").as_bytes(),
+                        End::Close,
+                    ),
+                    Response::stream(b"data: b\n\n", End::Close),
+                ],
+            ),
+            "standard (literal): event b has lastEventId \"\" and the next reconnection sends no Last-Event-ID; browsers: \"5\" and Last-Event-ID: 5",
+        ),
+        (
+            case(
+                "connection.info.charset-latin1",
+                "Content-Type text/event-stream; charset=iso-8859-1: the standard ignores parameters; stricter clients refuse (whatwg/html issue 7630)",
+                &["fetch#concept-header-extract-mime-type", "#dom-eventsource step 15.4"],
+                &[],
+                vec![with_content_type(
+                    Some("text/event-stream; charset=iso-8859-1"),
+                    b"data: a\n\n",
+                    End::Hold,
+                )],
+            ),
+            "standard: the charset parameter is ignored and the stream decoded as UTF-8; some clients fail the connection",
+        ),
+    ];
+    for (case, behaviours) in &mut info {
+        case.level = Level::Info;
+        case.info = Some(behaviours);
+    }
+    cases.extend(info.into_iter().map(|(case, _)| case));
+    cases
+}

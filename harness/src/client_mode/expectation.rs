@@ -1,0 +1,127 @@
+//! What a conforming client must observe in a scenario, according to
+//! spec-impl's EventSource model played over the same script. Nothing here is
+//! ever taken from an observed run.
+
+use serde_json::{Value, json};
+use spec_impl::{Action, EventSource, ReadyState, Request};
+
+use super::scenario::{End, Response, Scenario};
+
+/// One request the client must make.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExpectedRequest {
+    /// The absolute URL.
+    pub url: String,
+    /// The headers spec-impl sends.
+    pub headers: Vec<(String, String)>,
+    /// For a reconnection whose delay a `retry` field set: the client must not
+    /// connect sooner than this many milliseconds after the previous body ended.
+    pub min_delay_ms: Option<u64>,
+}
+
+impl ExpectedRequest {
+    /// The value of header `name` spec-impl sends, if any.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+    }
+}
+
+/// Everything a conforming client does in a scenario.
+#[derive(Debug, Clone, Default)]
+pub struct Expected {
+    /// The event lines, including `retry` and `comment` (adapters may omit
+    /// those two kinds; the comparison leaves them out).
+    pub lines: Vec<Value>,
+    /// The requests, in order.
+    pub requests: Vec<ExpectedRequest>,
+    /// The model ended CLOSED: no further request may come.
+    pub ends_closed: bool,
+}
+
+/// Plays `scenario` through spec-impl's model for an EventSource constructed
+/// with `url`.
+pub fn expect(scenario: &Scenario, url: &str) -> Expected {
+    let (mut source, mut actions) = EventSource::new(url);
+    let mut recorder = Recorder::default();
+    let mut responses = scenario.responses.iter();
+    let hold = Response::hold();
+    let mut pending_delay = None;
+    loop {
+        let (fetch, wait) = recorder.record(actions, source.ready_state());
+        if let Some(ms) = wait {
+            // Only a delay a `retry` field set is checked: the initial
+            // reconnection time is implementation-defined.
+            pending_delay = recorder.retry_set.then_some(ms);
+            actions = source.timer_fired();
+            continue;
+        }
+        let Some(request) = fetch else {
+            break;
+        };
+        recorder.expected.requests.push(ExpectedRequest {
+            url: request.url,
+            headers: request.headers,
+            min_delay_ms: pending_delay.take(),
+        });
+        let response = responses.next().unwrap_or(&hold);
+        actions = source.response(response.status, &response.headers);
+        if actions.iter().any(|a| matches!(a, Action::Fetch(_))) {
+            // A redirect being followed: its body is not the event stream.
+            continue;
+        }
+        for write in &response.writes {
+            actions.extend(source.body(write));
+        }
+        match response.end {
+            End::Close => actions.extend(source.end_of_body()),
+            End::Reset => actions.extend(source.network_error()),
+            End::Hold => {
+                // The stream stays open: nothing more happens in this case.
+                recorder.record(actions, source.ready_state());
+                break;
+            }
+        }
+    }
+    recorder.expected.ends_closed = source.ready_state() == ReadyState::Closed;
+    recorder.expected
+}
+
+#[derive(Debug, Default)]
+struct Recorder {
+    expected: Expected,
+    /// A `retry` field has set the reconnection time.
+    retry_set: bool,
+}
+
+impl Recorder {
+    /// Records the observable actions; returns the request to send and the
+    /// wait to make, if any. `ready_state` is the state before the actions.
+    fn record(
+        &mut self,
+        actions: Vec<Action>,
+        mut ready_state: ReadyState,
+    ) -> (Option<Request>, Option<u64>) {
+        let mut fetch = None;
+        let mut wait = None;
+        let lines = &mut self.expected.lines;
+        for action in actions {
+            match action {
+                Action::Fetch(request) => fetch = Some(request),
+                Action::Wait { ms } => wait = Some(ms),
+                Action::SetReadyState(state) => ready_state = state,
+                Action::AbortFetch => {}
+                Action::FireOpen => lines.push(json!({"kind": "open"})),
+                Action::FireError => lines.push(json!({"kind": "error", "readyState": ready_state as u8})),
+                Action::Dispatch(event) => lines.push(json!({
+                    "kind": "event", "type": event.r#type, "data": event.data, "lastEventId": event.last_event_id
+                })),
+                Action::SetReconnectionTime(ms) => {
+                    self.retry_set = true;
+                    lines.push(json!({"kind": "retry", "ms": ms}));
+                }
+                Action::Comment(text) => lines.push(json!({"kind": "comment", "text": text})),
+            }
+        }
+        (fetch, wait)
+    }
+}

@@ -1,0 +1,429 @@
+//! Client mode: serve each case's scenario on loopback, run the adapter
+//! against it, and compare what it prints and requests with what spec-impl's
+//! model says a conforming client does (../shared/contracts.md section 3).
+
+pub mod adapter;
+pub mod cases;
+pub mod expectation;
+pub mod scenario;
+pub mod server;
+
+use std::io::Write as _;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+
+use self::adapter::{AdapterCommand, Output};
+use self::cases::{ClientCase, Level, Need, Subject};
+use self::expectation::Expected;
+use self::scenario::End;
+use self::server::{ObservedRequest, Server};
+use crate::report::{CaseReport, Status};
+
+/// How a client check runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The adapter command.
+    pub adapter: AdapterCommand,
+    /// What the adapter declared it cannot do (`--no-reconnect`, ...).
+    pub lacks: Vec<Need>,
+    /// The longest a case may wait for what it expects, on top of the
+    /// reconnection delays the scenario sets.
+    pub timeout: Duration,
+    /// How long a case keeps watching after everything expected has happened,
+    /// to catch extra events and requests.
+    pub quiet: Duration,
+    /// How many cases run at once.
+    pub jobs: usize,
+    /// Print progress on stderr.
+    pub progress: bool,
+}
+
+/// Whether `id` is selected by the `only` and `skip` prefixes.
+pub fn selected(id: &str, only: &[String], skip: &[String]) -> bool {
+    let matches = |prefix: &String| id.starts_with(prefix.as_str());
+    (only.is_empty() || only.iter().any(matches)) && !skip.iter().any(matches)
+}
+
+/// The cases the `only` and `skip` prefixes select, in registry order.
+pub fn select(only: &[String], skip: &[String]) -> Result<Vec<ClientCase>, fixtures::LoadError> {
+    Ok(cases::all()?.into_iter().filter(|c| selected(&c.id, only, skip)).collect())
+}
+
+/// Runs `cases` and returns their reports in the same order.
+pub async fn run(cases: Vec<ClientCase>, options: &Options) -> anyhow::Result<Vec<CaseReport>> {
+    let server = Arc::new(Server::start().await?);
+    let jobs = Arc::new(Semaphore::new(options.jobs.max(1)));
+    let done = Arc::new(AtomicUsize::new(0));
+    let failed = Arc::new(AtomicUsize::new(0));
+    let total = cases.len();
+    let mut tasks = Vec::with_capacity(total);
+    for (index, case) in cases.into_iter().enumerate() {
+        let (server, jobs, options) = (server.clone(), jobs.clone(), options.clone());
+        let (done, failed) = (done.clone(), failed.clone());
+        tasks.push(tokio::spawn(async move {
+            let _permit = jobs.acquire_owned().await;
+            let report = run_case(&server, index, &case, &options).await;
+            if report.status == Status::Fail {
+                failed.fetch_add(1, Ordering::Relaxed);
+            }
+            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
+            if options.progress && (finished % 25 == 0 || finished == total) {
+                let mut stderr = std::io::stderr().lock();
+                let _ = writeln!(
+                    stderr,
+                    "ssecheck: {finished}/{total} cases done, {} failed",
+                    failed.load(Ordering::Relaxed)
+                );
+            }
+            report
+        }));
+    }
+    let mut reports = Vec::with_capacity(total);
+    for task in tasks {
+        reports.push(task.await?);
+    }
+    Ok(reports)
+}
+
+/// What one adapter did in one case.
+/// Lines kept beyond those a case expects; more are only counted.
+const EXTRA_LINES_KEPT: usize = 64;
+
+#[derive(Debug, Default)]
+struct Observed {
+    lines: Vec<Value>,
+    /// Event lines printed beyond those kept.
+    lines_not_kept: usize,
+    /// How many open, event and error lines were printed.
+    core_lines_seen: usize,
+    not_event_lines: Vec<String>,
+    flooded: bool,
+    stdout_closed: bool,
+    /// Its output ended before everything expected had happened.
+    ended_early: bool,
+    timed_out: bool,
+    requests: Vec<ObservedRequest>,
+    stderr: String,
+}
+
+async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Options) -> CaseReport {
+    let report = |status: Status, expected: Value, observed: Value, message: String| CaseReport {
+        id: case.id.clone(),
+        title: case.title.clone(),
+        spec: case.spec.clone(),
+        status,
+        expected,
+        observed,
+        message,
+    };
+    if let Some(need) = case.needs.iter().find(|need| options.lacks.contains(need)) {
+        let message = format!("the adapter declared it cannot {}", need_name(*need));
+        return report(Status::Skip, Value::Null, Value::Null, message);
+    }
+    let url = server.case_url(index);
+    let expected = expectation::expect(&case.scenario, &url);
+    let route = server.mount(index, case.scenario.responses.clone());
+    let running = adapter::spawn(&options.adapter, &url, &case.scenario.event_types, &[]);
+    let observed = match running {
+        Ok(running) => observe(running, &route, &expected, options, case).await,
+        Err(error) => {
+            server.unmount(index);
+            let message = format!("the adapter could not be started: {error}");
+            return report(Status::Fail, Value::Null, Value::Null, message);
+        }
+    };
+    server.unmount(index);
+    let (status, message) = judge(case, &expected, &observed, options);
+    report(status, expected_json(case, &expected, options), observed_json(&observed), message)
+}
+
+/// The event-line kinds every adapter reports; `retry` and `comment` are
+/// optional in the contract and left out of the comparison.
+fn core_lines(lines: &[Value], options: &Options) -> Vec<Value> {
+    lines
+        .iter()
+        .filter(|line| matches!(line["kind"].as_str(), Some("open" | "event" | "error")))
+        .map(|line| {
+            let mut line = line.clone();
+            if options.lacks.contains(&Need::LastEventId) {
+                if let Some(object) = line.as_object_mut() {
+                    object.remove("lastEventId");
+                }
+            }
+            line
+        })
+        .collect()
+}
+
+async fn observe(
+    mut running: adapter::Running,
+    route: &server::CaseRoute,
+    expected: &Expected,
+    options: &Options,
+    case: &ClientCase,
+) -> Observed {
+    let mut observed = Observed::default();
+    let wanted_lines = core_lines(&expected.lines, options).len();
+    let delays: u64 = expected.requests.iter().filter_map(|r| r.min_delay_ms).sum();
+    let pauses: Duration = case
+        .scenario
+        .responses
+        .iter()
+        .map(|r| r.pause * u32::try_from(r.writes.len()).unwrap_or(u32::MAX))
+        .sum();
+    let deadline = Instant::now() + options.timeout + pauses + Duration::from_millis(delays);
+    let mut complete_at: Option<Instant> = None;
+    loop {
+        let now = Instant::now();
+        if complete_at.is_none()
+            && observed.core_lines_seen >= wanted_lines
+            && route.request_count() >= expected.requests.len()
+        {
+            complete_at = Some(now);
+        }
+        if complete_at.is_none() && observed.stdout_closed {
+            // The adapter's output ended early: nothing more can be printed,
+            // so only wait the quiet time for requests still under way.
+            complete_at = Some(now);
+            observed.ended_early = true;
+        }
+        let until = match complete_at {
+            Some(at) if now >= at + options.quiet => break,
+            Some(at) => at + options.quiet,
+            None if now >= deadline => {
+                observed.timed_out = true;
+                break;
+            }
+            None => deadline,
+        };
+        tokio::select! {
+            output = running.output.recv(), if !observed.stdout_closed => match output {
+                Some(Output::Line { bytes, cut, .. }) => match serde_json::from_slice::<Value>(&bytes) {
+                    Ok(value) if value.get("kind").is_some_and(Value::is_string) => {
+                        if matches!(value["kind"].as_str(), Some("open" | "event" | "error")) {
+                            observed.core_lines_seen += 1;
+                        }
+                        if observed.lines.len() < expected.lines.len() + EXTRA_LINES_KEPT {
+                            observed.lines.push(value);
+                        } else {
+                            observed.lines_not_kept += 1;
+                        }
+                    }
+                    _ => {
+                        if observed.not_event_lines.len() < 5 {
+                            let mut text = String::from_utf8_lossy(&bytes[..bytes.len().min(300)]).into_owned();
+                            if cut || bytes.len() > 300 {
+                                text.push_str("...");
+                            }
+                            observed.not_event_lines.push(text);
+                        }
+                    }
+                },
+                Some(Output::Flooded) => {
+                    observed.flooded = true;
+                    observed.stdout_closed = true;
+                }
+                Some(Output::Closed) | None => observed.stdout_closed = true,
+            },
+            () = route.activity.notified() => {}
+            () = tokio::time::sleep_until(until.into()) => {}
+        }
+    }
+    observed.requests = route.requests();
+    observed.stderr = running.kill().await;
+    observed
+}
+
+fn need_name(need: Need) -> &'static str {
+    match need {
+        Need::Reconnect => "reconnect (--no-reconnect)",
+        Need::LastEventId => "expose lastEventId / send Last-Event-ID (--no-last-event-id)",
+        Need::Retry => "honour retry (--no-retry)",
+    }
+}
+
+/// The path and query of an absolute http URL.
+fn path_of(url: &str) -> &str {
+    url.split_once("://").and_then(|(_, rest)| rest.find('/').map(|i| &rest[i..])).unwrap_or("/")
+}
+
+/// Compares; returns the status and a message naming every deviation.
+fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &Options) -> (Status, String) {
+    let mut behaviour = Vec::new();
+    let mut subject = Vec::new();
+    if observed.flooded {
+        behaviour.push(format!(
+            "the adapter printed more than {} bytes; the rest was not read",
+            adapter::MAX_OUTPUT
+        ));
+    }
+    if let Some(line) = observed.not_event_lines.first() {
+        behaviour.push(format!("the adapter printed a line that is not an event line: {line:?}"));
+    }
+    let want = core_lines(&expected.lines, options);
+    let got = core_lines(&observed.lines, options);
+    if want != got {
+        let at = want.iter().zip(&got).position(|(w, g)| w != g).unwrap_or(want.len().min(got.len()));
+        let describe = |line: Option<&Value>| line.map_or_else(|| "nothing".to_owned(), Value::to_string);
+        behaviour.push(format!(
+            "event line {} differs: expected {}, observed {} ({} expected, {} observed in all)",
+            at + 1,
+            describe(want.get(at)),
+            describe(got.get(at)),
+            want.len(),
+            got.len() + observed.lines_not_kept
+        ));
+    }
+    let (want_requests, got_requests) = (&expected.requests, &observed.requests);
+    if got_requests.len() > want_requests.len() {
+        behaviour.push(if expected.ends_closed {
+            format!(
+                "made {} request(s) after the connection had failed (a failed connection must not reconnect)",
+                got_requests.len() - want_requests.len()
+            )
+        } else {
+            format!("made {} request(s), {} expected", got_requests.len(), want_requests.len())
+        });
+    } else if got_requests.len() < want_requests.len() {
+        let missing = &want_requests[got_requests.len()];
+        behaviour.push(format!(
+            "made {} request(s), {} expected: no request to {}{}",
+            got_requests.len(),
+            want_requests.len(),
+            path_of(&missing.url),
+            if observed.timed_out { " before the case timed out" } else { "" }
+        ));
+    }
+    for (index, (want, got)) in want_requests.iter().zip(got_requests).enumerate() {
+        let n = index + 1;
+        if path_of(&want.url) != got.path {
+            behaviour.push(format!("request {n} went to {}, expected {}", got.path, path_of(&want.url)));
+        }
+        if !options.lacks.contains(&Need::LastEventId) {
+            let sent = got.header_values("last-event-id");
+            match (want.header("Last-Event-ID"), sent.as_slice()) {
+                (None, []) => {}
+                (Some(id), [value]) if *value == id => {}
+                (None, values) => {
+                    behaviour.push(format!("request {n} sent Last-Event-ID {values:?}; none expected"))
+                }
+                (Some(id), values) => {
+                    behaviour.push(format!("request {n} sent Last-Event-ID {values:?}; expected {id:?}"));
+                }
+            }
+        }
+        if let (Some(min), Some(end)) = (want.min_delay_ms, got.previous_end) {
+            let waited = got.at.saturating_duration_since(end);
+            // 20 ms of slack for timer and scheduling granularity.
+            if waited + Duration::from_millis(20) < Duration::from_millis(min) {
+                behaviour.push(format!(
+                    "request {n} came {} ms after the previous body ended, sooner than the reconnection time of {min} ms",
+                    waited.as_millis()
+                ));
+            }
+        }
+    }
+    if let Some(first) = got_requests.first() {
+        match case.subject {
+            Subject::Behaviour => {}
+            Subject::AcceptHeader => {
+                let accept = first.header_values("accept");
+                if !accept.iter().any(|v| v.contains("text/event-stream")) {
+                    subject.push(format!("the request's Accept is {accept:?}, not text/event-stream"));
+                }
+            }
+            Subject::CacheControlHeader => {
+                let cache = first.header_values("cache-control");
+                if !cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")) {
+                    subject.push(format!("the request's Cache-Control is {cache:?}, not no-cache"));
+                }
+            }
+        }
+    }
+    if case.level == Level::Info {
+        let behaviours = case.info.unwrap_or_default();
+        let deviations: Vec<String> = behaviour.into_iter().chain(subject).collect();
+        let message = if deviations.is_empty() {
+            format!("behaves as the standard reads. ({behaviours})")
+        } else {
+            format!("differs from the standard's reading: {}. ({behaviours})", deviations.join("; "))
+        };
+        return (Status::Info, message);
+    }
+    if !behaviour.is_empty() {
+        if observed.ended_early && !observed.flooded {
+            let last = observed.stderr.trim_end().lines().last().unwrap_or("");
+            behaviour.push(format!("the adapter's output ended early (last stderr line: {last:?})"));
+        }
+        behaviour.extend(subject);
+        return (Status::Fail, behaviour.join("; "));
+    }
+    if !subject.is_empty() {
+        let status = if case.level == Level::Must { Status::Fail } else { Status::Warn };
+        return (status, subject.join("; "));
+    }
+    (Status::Pass, "as the standard says".to_owned())
+}
+
+fn body_json(bytes: &[u8]) -> Value {
+    match std::str::from_utf8(bytes) {
+        Ok(text) => json!(text),
+        Err(_) => json!({"hex": bytes.iter().map(|b| format!("{b:02x}")).collect::<String>()}),
+    }
+}
+
+fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> Value {
+    let served: Vec<Value> = case
+        .scenario
+        .responses
+        .iter()
+        .map(|r| {
+            json!({
+                "status": r.status,
+                "headers": r.headers,
+                "body": body_json(&r.body()),
+                "writes": r.writes.len(),
+                "pause_ms": r.pause.as_millis() as u64,
+                "end": match r.end { End::Close => "close", End::Reset => "reset", End::Hold => "hold" },
+            })
+        })
+        .collect();
+    let requests: Vec<Value> = expected
+        .requests
+        .iter()
+        .map(|r| json!({"path": path_of(&r.url), "Last-Event-ID": r.header("Last-Event-ID"), "min_delay_ms": r.min_delay_ms}))
+        .collect();
+    json!({
+        "served": served,
+        "lines": core_lines(&expected.lines, options),
+        "requests": requests,
+        "then": if expected.ends_closed { "no further request" } else { "the stream stays open" },
+    })
+}
+
+fn observed_json(observed: &Observed) -> Value {
+    let requests: Vec<Value> = observed
+        .requests
+        .iter()
+        .map(|r| {
+            let delay = r.previous_end.map(|end| r.at.saturating_duration_since(end).as_millis() as u64);
+            let headers: serde_json::Map<String, Value> =
+                r.headers.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
+            json!({"method": r.method, "path": r.path, "headers": headers, "delay_ms": delay})
+        })
+        .collect();
+    json!({
+        "lines": observed.lines,
+        "lines_not_kept": observed.lines_not_kept,
+        "not_event_lines": observed.not_event_lines,
+        "requests": requests,
+        "timed_out": observed.timed_out,
+        "ended_early": observed.ended_early,
+        "flooded": observed.flooded,
+        "stderr": observed.stderr,
+    })
+}

@@ -1,0 +1,77 @@
+//! A scenario: what the harness's server does for one case, connection by
+//! connection. The same value is played on the wire (`server`) and in memory
+//! through spec-impl's model (`expectation`).
+
+use std::time::Duration;
+
+/// The responses of one case, served in order to the requests the client makes
+/// on the case's paths; any request after the last one gets [`Response::hold`].
+#[derive(Debug, Clone, Default)]
+pub struct Scenario {
+    /// The scripted responses.
+    pub responses: Vec<Response>,
+    /// Event types the case may dispatch besides `message` (`SSE_EVENT_TYPES`).
+    pub event_types: Vec<String>,
+}
+
+/// One HTTP response.
+#[derive(Debug, Clone)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The headers (a `Location` is a reference relative to the request URL).
+    pub headers: Vec<(String, String)>,
+    /// The body, as separate writes: each is sent as its own chunk and
+    /// flushed, with `pause` between two writes.
+    pub writes: Vec<Vec<u8>>,
+    /// The pause between two writes.
+    pub pause: Duration,
+    /// What happens after the last write.
+    pub end: End,
+}
+
+/// How a response's body ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum End {
+    /// The body ends normally (the terminating chunk is sent).
+    Close,
+    /// The connection breaks mid-body (no terminating chunk).
+    Reset,
+    /// The body stays open until the case is over.
+    Hold,
+}
+
+/// `Content-Type: text/event-stream`.
+pub fn event_stream() -> Vec<(String, String)> {
+    vec![("Content-Type".to_owned(), "text/event-stream".to_owned())]
+}
+
+impl Response {
+    /// A 200 `text/event-stream` response with this body in one write.
+    pub fn stream(body: &[u8], end: End) -> Self {
+        Self::new(200, event_stream(), vec![body.to_vec()], end)
+    }
+
+    /// A response with these parts and no pause between writes.
+    pub fn new(status: u16, headers: Vec<(String, String)>, writes: Vec<Vec<u8>>, end: End) -> Self {
+        let writes = writes.into_iter().filter(|w| !w.is_empty()).collect();
+        Self { status, headers, writes, pause: Duration::ZERO, end }
+    }
+
+    /// What the server sends once the script is exhausted: an event stream
+    /// that stays open and silent, so the case ends without reconnection noise.
+    pub fn hold() -> Self {
+        Self::new(200, event_stream(), Vec::new(), End::Hold)
+    }
+
+    /// The same response with `pause` between writes.
+    pub fn paused(mut self, pause: Duration) -> Self {
+        self.pause = pause;
+        self
+    }
+
+    /// The body bytes as one slice.
+    pub fn body(&self) -> Vec<u8> {
+        self.writes.concat()
+    }
+}

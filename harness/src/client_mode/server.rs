@@ -1,0 +1,226 @@
+//! The harness's own HTTP/1.1 server on 127.0.0.1, port 0: one server for a
+//! whole run, one path prefix per case (`/c/<n>/...`), playing each case's
+//! scripted responses with real chunked transfer and logging every request.
+
+use std::collections::{HashMap, VecDeque};
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Instant;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Request, Response as HttpResponse, StatusCode};
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{Notify, mpsc, watch};
+
+use super::scenario::{End, Response};
+
+/// The pause between a scripted reset's last write and the reset itself.
+const RESET_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
+
+/// A request the client under test made.
+#[derive(Debug, Clone)]
+pub struct ObservedRequest {
+    /// When it arrived.
+    pub at: Instant,
+    /// The request target (path and query).
+    pub path: String,
+    /// The method.
+    pub method: String,
+    /// The headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// When the body of the previous response to this case ended, if one did.
+    pub previous_end: Option<Instant>,
+}
+
+impl ObservedRequest {
+    /// The values of header `name`.
+    pub fn header_values(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// One case's place on the server.
+#[derive(Debug)]
+pub struct CaseRoute {
+    script: Mutex<VecDeque<Response>>,
+    log: Mutex<Vec<ObservedRequest>>,
+    last_end: Mutex<Option<Instant>>,
+    /// Woken on every request.
+    pub activity: Notify,
+    /// Set to true when the case is over: held bodies end.
+    over: watch::Sender<bool>,
+}
+
+impl CaseRoute {
+    /// The requests so far.
+    pub fn requests(&self) -> Vec<ObservedRequest> {
+        lock(&self.log).clone()
+    }
+
+    /// How many requests so far.
+    pub fn request_count(&self) -> usize {
+        lock(&self.log).len()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+type Body = BoxBody<Bytes, std::io::Error>;
+
+/// The running server.
+#[derive(Debug)]
+pub struct Server {
+    addr: SocketAddr,
+    routes: Arc<Mutex<HashMap<usize, Arc<CaseRoute>>>>,
+    accept_task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.accept_task.abort();
+    }
+}
+
+impl Server {
+    /// Binds 127.0.0.1 on a free port and starts serving.
+    pub async fn start() -> std::io::Result<Self> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let routes: Arc<Mutex<HashMap<usize, Arc<CaseRoute>>>> = Arc::default();
+        let accept_routes = routes.clone();
+        let accept_task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                // Each write reaches the client as its own segment.
+                let _ = stream.set_nodelay(true);
+                let routes = accept_routes.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let routes = routes.clone();
+                        async move { Ok::<_, Infallible>(serve(&routes, request)) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Self { addr, routes, accept_task })
+    }
+
+    /// The URL a case's EventSource is constructed with.
+    pub fn case_url(&self, case: usize) -> String {
+        format!("http://{}/c/{case}/events", self.addr)
+    }
+
+    /// Mounts a case's script; returns its route.
+    pub fn mount(&self, case: usize, script: Vec<Response>) -> Arc<CaseRoute> {
+        let (over, _) = watch::channel(false);
+        let route = Arc::new(CaseRoute {
+            script: Mutex::new(script.into()),
+            log: Mutex::default(),
+            last_end: Mutex::default(),
+            activity: Notify::new(),
+            over,
+        });
+        lock(&self.routes).insert(case, route.clone());
+        route
+    }
+
+    /// Ends a case: held bodies end and later requests get 404.
+    pub fn unmount(&self, case: usize) {
+        if let Some(route) = lock(&self.routes).remove(&case) {
+            route.over.send_replace(true);
+        }
+    }
+}
+
+fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incoming>) -> HttpResponse<Body> {
+    let path = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
+    let case = path.strip_prefix("/c/").and_then(|rest| rest.split('/').next()).and_then(|n| n.parse().ok());
+    let Some(route) = case.and_then(|case: usize| lock(routes).get(&case).cloned()) else {
+        return plain(StatusCode::NOT_FOUND);
+    };
+    let headers = request
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
+        })
+        .collect();
+    let previous_end = *lock(&route.last_end);
+    lock(&route.log).push(ObservedRequest {
+        at: Instant::now(),
+        path,
+        method: request.method().as_str().to_owned(),
+        headers,
+        previous_end,
+    });
+    route.activity.notify_waiters();
+    let response = lock(&route.script).pop_front().unwrap_or_else(Response::hold);
+    respond(route, response)
+}
+
+fn plain(status: StatusCode) -> HttpResponse<Body> {
+    let mut response = HttpResponse::new(http_body_util::Empty::new().map_err(|e| match e {}).boxed());
+    *response.status_mut() = status;
+    response
+}
+
+fn respond(route: Arc<CaseRoute>, scripted: Response) -> HttpResponse<Body> {
+    let (frames, receiver) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
+    let mut over = route.over.subscribe();
+    tokio::spawn(async move {
+        for (index, write) in scripted.writes.iter().enumerate() {
+            if index > 0 && !scripted.pause.is_zero() {
+                tokio::time::sleep(scripted.pause).await;
+            }
+            if frames.send(Ok(Frame::data(Bytes::copy_from_slice(write)))).await.is_err() {
+                return; // the client went away
+            }
+        }
+        match scripted.end {
+            End::Close => {}
+            End::Reset => {
+                // hyper drops what it has not yet written when a body fails:
+                // give the last write time to reach the socket first.
+                tokio::time::sleep(RESET_AFTER).await;
+                let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "scripted reset");
+                let _ = frames.send(Err(reset)).await;
+            }
+            End::Hold => {
+                let _ = over.wait_for(|over| *over).await;
+            }
+        }
+        *lock(&route.last_end) = Some(Instant::now());
+        drop(frames);
+    });
+    let body = StreamBody::new(tokio_stream_from(receiver)).boxed();
+    let mut response = HttpResponse::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(scripted.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    for (name, value) in &scripted.headers {
+        if let (Ok(name), Ok(value)) = (
+            hyper::header::HeaderName::from_bytes(name.as_bytes()),
+            hyper::header::HeaderValue::from_str(value),
+        ) {
+            response.headers_mut().append(name, value);
+        }
+    }
+    response
+}
+
+/// An mpsc receiver as a `Stream` of frames.
+fn tokio_stream_from(
+    mut receiver: mpsc::Receiver<Result<Frame<Bytes>, std::io::Error>>,
+) -> impl futures_util::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static {
+    futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}

@@ -1,0 +1,10 @@
+//! ssecheck's harness: drives SSE clients and servers over real HTTP on
+//! loopback and compares what they do with spec-impl.
+#![forbid(unsafe_code)]
+
+pub mod client_mode;
+pub mod http_client;
+pub mod reference_adapter;
+pub mod reference_server;
+pub mod report;
+pub mod server_mode;

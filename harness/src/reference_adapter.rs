@@ -1,0 +1,198 @@
+//! The reference client behind `cargo xtask client URL`: spec-impl's
+//! [`EventSource`] state machine driven over real HTTP/1.1 (hyper), printing
+//! event lines (../shared/contracts.md section 1) as things happen. It is
+//! the adapter client mode measures itself with, so it does exactly what the
+//! model asks and nothing else: no read timeout, no redirect following of
+//! its own (the model follows them), no retry policy beyond `Action::Wait`.
+//!
+//! stdin takes the contract's commands (`close`, `restart`); when stdin
+//! closes the client stops.
+
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::BodyExt as _;
+use spec_impl::event_line;
+use spec_impl::{Action, EventSource, ObservationRef, ReadyState};
+use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncWrite, AsyncWriteExt as _};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tokio::time::Sleep;
+
+use crate::http_client::{self, Url};
+
+/// How long the reference client waits for a connection and a response
+/// head: the standard sets no limit, so this only keeps a dead server from
+/// holding it forever.
+const RESPONSE_TIMEOUT: Duration = Duration::from_secs(3600);
+
+/// What a fetch task reports back, tagged with the fetch it belongs to.
+#[derive(Debug)]
+enum Fetched {
+    Response { status: u16, headers: Vec<(String, String)> },
+    Chunk(Bytes),
+    EndOfBody,
+    NetworkError(String),
+}
+
+/// The fetch in progress: its number (so reports of an aborted fetch are
+/// dropped) and its task (aborted to abort the fetch).
+#[derive(Debug, Default)]
+struct Fetching {
+    number: u64,
+    task: Option<JoinHandle<()>>,
+}
+
+impl Fetching {
+    fn abort(&mut self) {
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        self.number += 1;
+    }
+}
+
+/// Runs the client on `url` until `commands` closes or `out` does.
+///
+/// # Errors
+/// `url` is not an `http://` URL.
+pub async fn run<W, R>(url: &str, mut out: W, commands: R) -> Result<(), String>
+where
+    W: AsyncWrite + Unpin,
+    R: AsyncBufRead + Unpin,
+{
+    Url::parse(url)?;
+    let (sender, mut fetched) = mpsc::channel::<(u64, Fetched)>(16);
+    let mut fetching = Fetching::default();
+    let mut timer: Option<Pin<Box<Sleep>>> = None;
+    let mut ready_state = ReadyState::Connecting;
+    let mut commands = commands.lines();
+    let mut commands_open = true;
+    let (mut source, mut actions) = EventSource::new(url);
+    loop {
+        let mut lines = String::new();
+        for action in actions.drain(..) {
+            match action {
+                Action::Fetch(request) => {
+                    fetching.abort();
+                    let task = tokio::spawn(fetch(request, fetching.number, sender.clone()));
+                    fetching.task = Some(task);
+                }
+                Action::AbortFetch => fetching.abort(),
+                Action::Wait { ms } => timer = Some(Box::pin(tokio::time::sleep(Duration::from_millis(ms)))),
+                Action::SetReadyState(state) => ready_state = state,
+                Action::FireOpen => lines.push_str(event_line::OPEN),
+                Action::FireError => event_line::write_error(&mut lines, ready_state),
+                Action::Dispatch(event) => event_line::write_observation(
+                    &mut lines,
+                    &ObservationRef::Event {
+                        r#type: &event.r#type,
+                        data: &event.data,
+                        last_event_id: &event.last_event_id,
+                    },
+                ),
+                Action::SetReconnectionTime(ms) => {
+                    event_line::write_observation(&mut lines, &ObservationRef::Retry(ms));
+                }
+                Action::Comment(text) => {
+                    event_line::write_observation(&mut lines, &ObservationRef::Comment(&text));
+                }
+            }
+            if !lines.is_empty() && !lines.ends_with('\n') {
+                lines.push('\n');
+            }
+        }
+        if !lines.is_empty() && (out.write_all(lines.as_bytes()).await.is_err() || out.flush().await.is_err())
+        {
+            break;
+        }
+        if source.ready_state() == ReadyState::Closed {
+            // A failed or closed connection: nothing of the fetch matters any more.
+            fetching.abort();
+        }
+        tokio::select! {
+            Some((number, report)) = fetched.recv() => {
+                if number == fetching.number {
+                    actions = match report {
+                        Fetched::Response { status, headers } => source.response(status, &headers),
+                        Fetched::Chunk(bytes) => source.body(&bytes),
+                        Fetched::EndOfBody => source.end_of_body(),
+                        Fetched::NetworkError(why) => {
+                            eprintln!("reference client: network error: {why}");
+                            source.network_error()
+                        }
+                    };
+                }
+            }
+            () = async { timer.as_mut().expect("guarded by the condition").await }, if timer.is_some() => {
+                timer = None;
+                actions = source.timer_fired();
+            }
+            line = commands.next_line(), if commands_open => match line {
+                Ok(Some(line)) => match line.trim() {
+                    "close" => actions = source.close(),
+                    "restart" => {
+                        // Drop the connection and reconnect at once.
+                        fetching.abort();
+                        actions = source.network_error();
+                        if actions.iter().any(|a| matches!(a, Action::Wait { .. })) {
+                            actions.retain(|a| !matches!(a, Action::Wait { .. }));
+                            actions.extend(source.timer_fired());
+                            timer = None;
+                        }
+                    }
+                    other => eprintln!("reference client: unknown command {other:?} ignored"),
+                },
+                Ok(None) | Err(_) => commands_open = false,
+            },
+        }
+        if !commands_open {
+            break;
+        }
+    }
+    fetching.abort();
+    Ok(())
+}
+
+/// One fetch: sends `request` and reports the response head, every body
+/// chunk and how the body ended.
+async fn fetch(request: spec_impl::Request, number: u64, sender: mpsc::Sender<(u64, Fetched)>) {
+    let report = |fetched| {
+        let sender = sender.clone();
+        async move { sender.send((number, fetched)).await.is_ok() }
+    };
+    let url = match Url::parse(&request.url) {
+        Ok(url) => url,
+        Err(why) => {
+            report(Fetched::NetworkError(why)).await;
+            return;
+        }
+    };
+    let mut opened =
+        match http_client::open(&url, "GET", &request.headers, Bytes::new(), RESPONSE_TIMEOUT).await {
+            Ok(opened) => opened,
+            Err(error) => {
+                report(Fetched::NetworkError(error.to_string())).await;
+                return;
+            }
+        };
+    let head = Fetched::Response { status: opened.status, headers: std::mem::take(&mut opened.headers) };
+    if !report(head).await {
+        return;
+    }
+    loop {
+        let fetched = match opened.body.frame().await {
+            None => Fetched::EndOfBody,
+            Some(Err(error)) => Fetched::NetworkError(error.to_string()),
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) => Fetched::Chunk(data),
+                Err(_) => continue, // trailers
+            },
+        };
+        let last = !matches!(fetched, Fetched::Chunk(_));
+        if !report(fetched).await || last {
+            return;
+        }
+    }
+}
