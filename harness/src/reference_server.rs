@@ -1,0 +1,366 @@
+//! The reference SSE server (`cargo xtask serve`): GET /events streams events
+//! written by spec-impl's serializer, POST /publish takes the JSON payload of
+//! ../shared/contracts.md section 4 and sends it to every open stream.
+//! Heartbeat comments keep idle streams alive; a reconnection with
+//! `Last-Event-ID` replays what followed that id from a bounded history.
+//!
+//! `Flaws` switches on the mistakes real servers make, one at a time, so the
+//! suite's own tests can prove server mode catches each; the reference server
+//! itself runs with none.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
+use hyper::body::{Frame, Incoming};
+use hyper::{Method, Request, Response, StatusCode};
+use hyper_util::rt::TokioIo;
+use serde::Deserialize;
+use spec_impl::{ServerEvent, serialize};
+use tokio::net::TcpListener;
+use tokio::sync::{broadcast, mpsc};
+
+/// The largest publish body accepted.
+pub const MAX_PUBLISH_BODY: usize = 8 * 1024 * 1024;
+
+/// How the server behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// A comment is sent when a stream has been idle this long.
+    pub heartbeat: Duration,
+    /// Events kept for `Last-Event-ID` replay.
+    pub history: usize,
+    /// Mistakes to make (all off for the reference server).
+    pub flaws: Flaws,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self { heartbeat: Duration::from_secs(15), history: 1024, flaws: Flaws::default() }
+    }
+}
+
+/// Mistakes real servers make; each one on its own breaks the standard.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Flaws {
+    /// `Content-Type: text/plain`.
+    pub wrong_content_type: bool,
+    /// Multi-line data written as one `data:` line (its LFs start new lines).
+    pub unsplit_data: bool,
+    /// Data split at LF only: a CR stays raw inside a `data:` line.
+    pub raw_cr: bool,
+    /// `id` and `event` written as given, CR and LF included (injection).
+    pub unchecked_fields: bool,
+    /// The body is held in a buffer until 64 KiB or the end, not flushed.
+    pub buffered: bool,
+    /// The stream is encoded as Latin-1, not UTF-8.
+    pub latin1: bool,
+    /// `retry` written with a unit (`retry: 3000ms`), also once at connect.
+    pub retry_with_units: bool,
+    /// Events written without their terminating blank line.
+    pub missing_blank_line: bool,
+}
+
+/// A publish payload (contract section 4); every field optional.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct Payload {
+    /// The event type.
+    pub event: Option<String>,
+    /// The data.
+    pub data: Option<String>,
+    /// The id.
+    pub id: Option<String>,
+    /// The reconnection time in ms.
+    pub retry: Option<u64>,
+}
+
+#[derive(Debug)]
+struct State {
+    config: Config,
+    live: broadcast::Sender<Arc<Published>>,
+    /// The history; also the lock that orders publishing.
+    history: Mutex<VecDeque<Arc<Published>>>,
+    next_seq: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug)]
+struct Published {
+    /// Its place in publishing order.
+    seq: u64,
+    id: Option<String>,
+    bytes: Bytes,
+}
+
+/// A running reference server.
+#[derive(Debug)]
+pub struct ReferenceServer {
+    addr: SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for ReferenceServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl ReferenceServer {
+    /// Binds `addr` (port 0 picks a free one) and serves until dropped.
+    pub async fn start(addr: SocketAddr, config: Config) -> std::io::Result<Self> {
+        let listener = TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (live, _) = broadcast::channel(config.history.max(16));
+        let state = Arc::new(State { config, live, history: Mutex::default(), next_seq: 0.into() });
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((stream, _)) = listener.accept().await else {
+                    continue;
+                };
+                let _ = stream.set_nodelay(true);
+                let state = state.clone();
+                tokio::spawn(async move {
+                    let service = hyper::service::service_fn(move |request| {
+                        let state = state.clone();
+                        async move { Ok::<_, Infallible>(route(state, request).await) }
+                    });
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                });
+            }
+        });
+        Ok(Self { addr, task })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The stream URL.
+    pub fn events_url(&self) -> String {
+        format!("http://{}/events", self.addr)
+    }
+
+    /// The publish URL.
+    pub fn publish_url(&self) -> String {
+        format!("http://{}/publish", self.addr)
+    }
+}
+
+type Body = BoxBody<Bytes, Infallible>;
+
+fn text(status: StatusCode, message: &str) -> Response<Body> {
+    let mut response = Response::new(Full::new(Bytes::from(format!("{message}\n"))).boxed());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert("content-type", "text/plain; charset=utf-8".parse().expect("a valid value"));
+    response
+}
+
+async fn route(state: Arc<State>, request: Request<Incoming>) -> Response<Body> {
+    match (request.method(), request.uri().path()) {
+        (&Method::GET | &Method::HEAD, "/events") => events(&state, &request),
+        (&Method::POST, "/publish") => publish(&state, request).await,
+        (&Method::OPTIONS, "/events" | "/publish") => {
+            let mut response = text(StatusCode::NO_CONTENT, "");
+            response
+                .headers_mut()
+                .insert("allow", "GET, HEAD, POST, OPTIONS".parse().expect("a valid value"));
+            response
+        }
+        (_, "/events" | "/publish") => text(StatusCode::METHOD_NOT_ALLOWED, "method not allowed"),
+        _ => text(StatusCode::NOT_FOUND, "not found: the stream is at /events, publishing at /publish"),
+    }
+}
+
+fn events(state: &Arc<State>, request: &Request<Incoming>) -> Response<Body> {
+    let flaws = state.config.flaws;
+    let last_event_id =
+        request.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    // Subscribe before reading the history, so nothing falls between the two.
+    let mut live = state.live.subscribe();
+    let replay: Vec<Arc<Published>> = match &last_event_id {
+        Some(id) => {
+            let history = state.history.lock().unwrap_or_else(PoisonError::into_inner);
+            match history.iter().rposition(|p| p.id.as_deref() == Some(id.as_str())) {
+                Some(position) => history.iter().skip(position + 1).cloned().collect(),
+                None => Vec::new(),
+            }
+        }
+        None => Vec::new(),
+    };
+    let (frames, receiver) = mpsc::channel::<Bytes>(64);
+    let heartbeat = state.config.heartbeat;
+    tokio::spawn(async move {
+        let mut sink = Sink { frames, buffered: flaws.buffered.then(Vec::new), latin1: flaws.latin1 };
+        // Something at once: clients and proxies see the stream is alive.
+        let mut hello = String::from(": ssecheck reference server\n");
+        if flaws.retry_with_units {
+            hello.push_str("retry: 3000ms\n\n");
+        }
+        if !sink.send(hello.as_bytes()).await {
+            return;
+        }
+        let replayed = replay.last().map(|p| p.seq);
+        for published in replay {
+            if !sink.send(&published.bytes).await {
+                return;
+            }
+        }
+        loop {
+            match tokio::time::timeout(heartbeat, live.recv()).await {
+                Ok(Ok(published)) => {
+                    // Events published between subscribing and replaying were
+                    // replayed already.
+                    if replayed.is_some_and(|seq| published.seq <= seq) {
+                        continue;
+                    }
+                    if !sink.send(&published.bytes).await {
+                        return;
+                    }
+                }
+                // Too slow to keep up: end the stream; the client reconnects
+                // with Last-Event-ID and gets the rest from the history.
+                Ok(Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed)) => {
+                    return;
+                }
+                Err(_) => {
+                    if !sink.send(b":\n").await {
+                        return;
+                    }
+                }
+            }
+        }
+    });
+    let body = StreamBody::new(futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|bytes| (Ok::<_, Infallible>(Frame::data(bytes)), receiver))
+    }));
+    let mut response = Response::new(body.boxed());
+    let content_type = if flaws.wrong_content_type { "text/plain" } else { "text/event-stream" };
+    let headers = response.headers_mut();
+    headers.insert("content-type", content_type.parse().expect("a valid value"));
+    headers.insert("cache-control", "no-store".parse().expect("a valid value"));
+    // Tells nginx and similar proxies not to buffer the stream.
+    headers.insert("x-accel-buffering", "no".parse().expect("a valid value"));
+    headers.insert("access-control-allow-origin", "*".parse().expect("a valid value"));
+    response
+}
+
+/// Where a stream's bytes go: straight to the client, or (flawed) into a
+/// buffer, or (flawed) through a Latin-1 encoder.
+struct Sink {
+    frames: mpsc::Sender<Bytes>,
+    buffered: Option<Vec<u8>>,
+    latin1: bool,
+}
+
+impl Sink {
+    /// Sends `bytes`; false once the client is gone.
+    async fn send(&mut self, bytes: &[u8]) -> bool {
+        let bytes = if self.latin1 {
+            String::from_utf8_lossy(bytes)
+                .chars()
+                .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
+                .collect()
+        } else {
+            bytes.to_vec()
+        };
+        match &mut self.buffered {
+            Some(buffer) => {
+                buffer.extend_from_slice(&bytes);
+                if buffer.len() < 64 * 1024 {
+                    return !self.frames.is_closed();
+                }
+                let full = std::mem::take(buffer);
+                self.frames.send(Bytes::from(full)).await.is_ok()
+            }
+            None => self.frames.send(Bytes::from(bytes)).await.is_ok(),
+        }
+    }
+}
+
+async fn publish(state: &Arc<State>, request: Request<Incoming>) -> Response<Body> {
+    let body = http_body_util::Limited::new(request.into_body(), MAX_PUBLISH_BODY);
+    let bytes = match body.collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => return text(StatusCode::PAYLOAD_TOO_LARGE, "the payload is too large or was cut off"),
+    };
+    let payload: Payload = match serde_json::from_slice(&bytes) {
+        Ok(payload) => payload,
+        Err(error) => return text(StatusCode::BAD_REQUEST, &format!("not a publish payload: {error}")),
+    };
+    let written = match write_event(&payload, state.config.flaws) {
+        Ok(written) => written,
+        Err(error) => {
+            return text(StatusCode::UNPROCESSABLE_ENTITY, &format!("cannot be sent as an event: {error}"));
+        }
+    };
+    {
+        // One lock orders the history and the live send alike.
+        let mut history = state.history.lock().unwrap_or_else(PoisonError::into_inner);
+        let seq = state.next_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let published = Arc::new(Published { seq, id: payload.id.clone(), bytes: Bytes::from(written) });
+        history.push_back(published.clone());
+        while history.len() > state.config.history {
+            history.pop_front();
+        }
+        // No subscriber is not an error: the event is in the history.
+        let _ = state.live.send(published);
+    }
+    text(StatusCode::ACCEPTED, "published")
+}
+
+/// The event's bytes: spec-impl's serializer, or a flawed writer.
+fn write_event(payload: &Payload, flaws: Flaws) -> Result<String, serialize::SerializeError> {
+    let event = ServerEvent {
+        comment: None,
+        event: payload.event.as_deref(),
+        data: payload.data.as_deref(),
+        id: payload.id.as_deref(),
+        retry: payload.retry,
+    };
+    let flawed = flaws.unsplit_data
+        || flaws.raw_cr
+        || flaws.unchecked_fields
+        || flaws.retry_with_units
+        || flaws.missing_blank_line;
+    // Refusing what cannot be represented stays, unless that is the flaw.
+    let checked = serialize::to_string(&event);
+    if !flawed || (checked.is_err() && !flaws.unchecked_fields) {
+        return checked;
+    }
+    let mut out = String::new();
+    if let Some(event_type) = &payload.event {
+        out.push_str(&format!("event: {event_type}\n"));
+    }
+    if let Some(data) = &payload.data {
+        if flaws.unsplit_data {
+            out.push_str(&format!("data: {data}\n"));
+        } else if flaws.raw_cr {
+            for line in data.split('\n') {
+                out.push_str(&format!("data: {line}\n"));
+            }
+        } else {
+            for line in data.replace("\r\n", "\n").replace('\r', "\n").split('\n') {
+                out.push_str(&format!("data: {line}\n"));
+            }
+        }
+    }
+    if let Some(id) = &payload.id {
+        out.push_str(&format!("id: {id}\n"));
+    }
+    if let Some(retry) = payload.retry {
+        let unit = if flaws.retry_with_units { "ms" } else { "" };
+        out.push_str(&format!("retry: {retry}{unit}\n"));
+    }
+    if !flaws.missing_blank_line {
+        out.push('\n');
+    }
+    Ok(out)
+}

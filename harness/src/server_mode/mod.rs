@@ -1,0 +1,158 @@
+//! Server mode: check an SSE server's response, its stream's bytes, and (with
+//! a publish endpoint) that published events arrive exactly as published
+//! (../shared/contracts.md section 4).
+
+pub use crate::http_client as http;
+pub mod passive;
+pub mod round_trip;
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use self::http::Url;
+use crate::report::{CaseReport, Status};
+
+/// What a problem in a check means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    /// A MUST: a problem is a fail.
+    Must,
+    /// A SHOULD or known-harmful: a problem is a warning.
+    Should,
+    /// Information: the message says what was seen.
+    Info,
+}
+
+/// A check's outcome, as a report case.
+pub type Finding = CaseReport;
+
+impl CaseReport {
+    /// A finding: `problem` is `None` when the target did as the standard says.
+    pub fn new(
+        id: &str,
+        title: &str,
+        spec: &[&str],
+        level: Level,
+        problem: Option<String>,
+        observed: Value,
+    ) -> Self {
+        let status = match (level, &problem) {
+            (Level::Info, _) => Status::Info,
+            (_, None) => Status::Pass,
+            (Level::Must, Some(_)) => Status::Fail,
+            (Level::Should, Some(_)) => Status::Warn,
+        };
+        Self {
+            id: id.to_owned(),
+            title: title.to_owned(),
+            spec: spec.iter().map(|s| (*s).to_owned()).collect(),
+            status,
+            expected: json!(title),
+            observed,
+            message: problem.unwrap_or_else(|| "as the standard says".to_owned()),
+        }
+    }
+}
+
+/// How a server check runs.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The stream URL.
+    pub url: String,
+    /// The publish URL, for the round trip.
+    pub publish: Option<String>,
+    /// How long the stream is read for the passive checks.
+    pub duration: Duration,
+    /// The most bytes read for the passive checks.
+    pub max_bytes: usize,
+    /// The deadline of every request and every wait for an event.
+    pub timeout: Duration,
+    /// Longer silence than this is a warning.
+    pub heartbeat_limit: Duration,
+}
+
+/// The check could not run at all (contract exit status 2).
+#[derive(Debug, thiserror::Error)]
+pub enum CannotRun {
+    /// A URL is not one server mode can use.
+    #[error("{0}")]
+    BadUrl(String),
+    /// The target did not answer before any case.
+    #[error("{0}")]
+    Unreachable(String),
+}
+
+/// Runs every server check; `Err` only when the target cannot be checked.
+pub async fn run(options: &Options) -> Result<Vec<Finding>, CannotRun> {
+    let url = Url::parse(&options.url).map_err(CannotRun::BadUrl)?;
+    let publish = options.publish.as_deref().map(Url::parse).transpose().map_err(CannotRun::BadUrl)?;
+    let capture = passive::capture(&url, options.duration, options.max_bytes, options.timeout)
+        .await
+        .map_err(|error| CannotRun::Unreachable(error.to_string()))?;
+    let mut findings = passive::check(&capture, options.heartbeat_limit);
+    findings.extend(http_info(&url, options.timeout, &capture).await);
+    match &publish {
+        Some(publish) => findings.extend(round_trip::check(&url, publish, options.timeout).await),
+        None => findings.push(Finding {
+            status: Status::Skip,
+            message: "no --publish endpoint given".to_owned(),
+            ..Finding::new(
+                "server.publish",
+                "Published events arrive exactly as published (needs --publish)",
+                &["#parsing-an-event-stream"],
+                Level::Must,
+                None,
+                Value::Null,
+            )
+        }),
+    }
+    Ok(findings)
+}
+
+/// HEAD, OPTIONS and CORS: information only.
+async fn http_info(url: &Url, timeout: Duration, capture: &passive::Capture) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for method in ["HEAD", "OPTIONS"] {
+        let outcome = match http::open(url, method, &[], Bytes::new(), timeout).await {
+            Ok(mut opened) => {
+                let _ = http::read_some(&mut opened, 1024, Instant::now() + Duration::from_millis(200)).await;
+                let allow = opened.header_values("allow").join(", ");
+                format!(
+                    "{method} answers {}{}",
+                    opened.status,
+                    if allow.is_empty() { String::new() } else { format!(" (Allow: {allow})") }
+                )
+            }
+            Err(error) => format!("{method} failed: {error}"),
+        };
+        findings.push(Finding::new(
+            &format!("server.http.{}", method.to_ascii_lowercase()),
+            &format!("How the stream URL answers {method}"),
+            &["#the-eventsource-interface"],
+            Level::Info,
+            Some(outcome),
+            Value::Null,
+        ));
+    }
+    let cors: Vec<&str> = capture
+        .headers
+        .iter()
+        .filter(|(n, _)| n.to_ascii_lowercase().starts_with("access-control-"))
+        .map(|(n, v)| if n.is_empty() { v.as_str() } else { n.as_str() })
+        .collect();
+    let origin = capture.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"));
+    findings.push(Finding::new(
+        "server.http.cors",
+        "CORS headers (browsers on other origins need Access-Control-Allow-Origin)",
+        &["#dom-eventsource step 8"],
+        Level::Info,
+        Some(match origin {
+            Some((_, value)) => format!("Access-Control-Allow-Origin: {value}"),
+            None => "no Access-Control-Allow-Origin: only same-origin pages can use the stream".to_owned(),
+        }),
+        json!(cors),
+    ));
+    findings
+}

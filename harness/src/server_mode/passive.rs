@@ -1,0 +1,308 @@
+//! Passive checks: GET the stream for a bounded time and a bounded number of
+//! bytes, then check the response and every line of what arrived.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+
+use super::http::{self, Opened, Url};
+use super::{Finding, Level};
+
+/// How one GET of the stream went.
+#[derive(Debug)]
+pub struct Capture {
+    /// Status, headers, time to the head.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Time from the request to the response head.
+    pub head_after: Duration,
+    /// Body chunks with their arrival time after the head.
+    pub chunks: Vec<(Duration, Bytes)>,
+    /// How reading stopped.
+    pub end: End,
+    /// How long the body was read.
+    pub read_for: Duration,
+}
+
+/// Why reading stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum End {
+    /// The server ended the body.
+    Eof,
+    /// The connection broke.
+    Broke(String),
+    /// `--duration` was over (the normal end for an endless stream).
+    DurationOver,
+    /// The byte cap was reached.
+    CapReached,
+}
+
+impl Capture {
+    /// All body bytes.
+    pub fn bytes(&self) -> Vec<u8> {
+        self.chunks.iter().flat_map(|(_, chunk)| chunk.iter().copied()).collect()
+    }
+
+    fn header(&self, name: &str) -> Vec<&str> {
+        self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
+    }
+}
+
+/// The request headers an EventSource sends (contract section 4).
+pub fn stream_request_headers() -> Vec<(String, String)> {
+    vec![
+        ("Accept".to_owned(), "text/event-stream".to_owned()),
+        ("Cache-Control".to_owned(), "no-cache".to_owned()),
+    ]
+}
+
+/// Reads the stream at `url` for `duration` or `cap` bytes.
+pub async fn capture(
+    url: &Url,
+    duration: Duration,
+    cap: usize,
+    timeout: Duration,
+) -> Result<Capture, http::HttpError> {
+    let mut opened: Opened = http::open(url, "GET", &stream_request_headers(), Bytes::new(), timeout).await?;
+    let start = Instant::now();
+    let deadline = start + duration;
+    let mut chunks = Vec::new();
+    let mut total = 0;
+    let end = loop {
+        match opened.next_chunk(deadline).await {
+            None => break End::DurationOver,
+            Some(Ok(None)) => break End::Eof,
+            Some(Err(error)) => break End::Broke(error),
+            Some(Ok(Some(chunk))) => {
+                total += chunk.len();
+                chunks.push((start.elapsed(), chunk));
+                if total >= cap {
+                    break End::CapReached;
+                }
+            }
+        }
+    };
+    Ok(Capture {
+        status: opened.status,
+        headers: opened.headers.clone(),
+        head_after: opened.head_after,
+        chunks,
+        end,
+        read_for: start.elapsed(),
+    })
+}
+
+/// One line of the stream, for the line checks.
+#[derive(Debug)]
+struct Line {
+    /// Byte offset of its start in the body.
+    offset: usize,
+    text: String,
+}
+
+/// Splits the body into lines at CRLF, LF and CR; returns the lines and
+/// whatever follows the last line end.
+fn lines(body: &[u8]) -> (Vec<Line>, Vec<u8>) {
+    let mut lines = Vec::new();
+    let mut start = 0;
+    let mut i = 0;
+    while i < body.len() {
+        if body[i] == b'\r' || body[i] == b'\n' {
+            lines.push(Line { offset: start, text: String::from_utf8_lossy(&body[start..i]).into_owned() });
+            i += if body[i] == b'\r' && body.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
+            start = i;
+        } else {
+            i += 1;
+        }
+    }
+    (lines, body[start..].to_vec())
+}
+
+/// Every passive finding about `capture`.
+pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let body = capture.bytes();
+    let mut add =
+        |id: &str, title: &str, spec: &[&str], level: Level, problem: Option<String>, observed: Value| {
+            findings.push(Finding::new(id, title, spec, level, problem, observed));
+        };
+
+    add(
+        "server.response.status",
+        "The stream is served with status 200",
+        &["#dom-eventsource step 15.3"],
+        Level::Must,
+        (capture.status != 200).then(|| format!("status {}: a client fails the connection", capture.status)),
+        json!(capture.status),
+    );
+    let content_types = capture.header("content-type");
+    let essence = spec_impl::extract_a_mime_type_essence(&capture.headers);
+    add(
+        "server.response.content-type",
+        "Content-Type is text/event-stream",
+        &["fetch#concept-header-extract-mime-type", "#dom-eventsource step 15.3"],
+        Level::Must,
+        (essence.as_deref() != Some("text/event-stream"))
+            .then(|| format!("Content-Type {content_types:?}: a client fails the connection")),
+        json!(content_types),
+    );
+    // The standard ignores the parameters and always decodes UTF-8, so a
+    // missing charset is harmless; a charset other than UTF-8 misleads.
+    let charset = content_types.iter().flat_map(|v| v.split(';').skip(1)).find_map(|param| {
+        let (name, value) = param.split_once('=')?;
+        name.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
+    });
+    add(
+        "server.response.charset",
+        "No charset, or charset=utf-8 (the stream is always decoded as UTF-8; the parameter is ignored)",
+        &["#parsing-an-event-stream", "fetch#concept-header-extract-mime-type"],
+        Level::Should,
+        charset
+            .as_deref()
+            .filter(|c| *c != "utf-8" && *c != "utf8")
+            .map(|c| format!("charset={c}: clients ignore it and decode UTF-8, so it misleads")),
+        json!(charset),
+    );
+    let cache = capture.header("cache-control");
+    add(
+        "server.response.cache-control",
+        "Cache-Control forbids caching (no-cache or no-store)",
+        &["#dom-eventsource step 11"],
+        Level::Should,
+        (!cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")))
+            .then(|| format!("Cache-Control {cache:?}: a cache or proxy may store or replay the stream")),
+        json!(cache),
+    );
+    let length = capture.header("content-length");
+    add(
+        "server.response.no-content-length",
+        "No Content-Length on an endless stream",
+        &["#sse-processing-model"],
+        Level::Should,
+        (!length.is_empty())
+            .then(|| format!("Content-Length {length:?}: the stream must end after that many bytes")),
+        json!(length),
+    );
+    add(
+        "server.stream.first-bytes",
+        "The first bytes arrive promptly (a comment at once shows clients and proxies the stream is open)",
+        &["#authoring-notes"],
+        Level::Should,
+        body.is_empty().then(|| format!("no body bytes within {:?}", capture.read_for)),
+        json!(capture.chunks.first().map(|(at, _)| at.as_millis() as u64)),
+    );
+
+    // UTF-8: a sequence cut by the end of reading is not an error.
+    let utf8_error = match std::str::from_utf8(&body) {
+        Ok(_) => None,
+        Err(error) if error.error_len().is_none() && capture.end != End::Eof => None,
+        Err(error) => Some(error.valid_up_to()),
+    };
+    add(
+        "server.stream.utf-8",
+        "The stream is valid UTF-8",
+        &["#parsing-an-event-stream", "#event-stream-interpretation \"UTF-8 decode\""],
+        Level::Must,
+        utf8_error.map(|offset| {
+            format!(
+                "invalid UTF-8 at byte {offset}: clients decode it as U+FFFD (bytes {:02x?})",
+                &body[offset..body.len().min(offset + 4)]
+            )
+        }),
+        json!(utf8_error),
+    );
+    let late_bom = body.windows(3).enumerate().skip(1).find(|(_, w)| *w == b"\xEF\xBB\xBF").map(|(i, _)| i);
+    add(
+        "server.stream.bom",
+        "A BOM only at the very start, if at all",
+        &["#event-stream-interpretation \"strips one leading BOM\""],
+        Level::Should,
+        late_bom.map(|offset| format!("U+FEFF at byte {offset}: only a leading one is stripped, this one becomes data or part of a field name")),
+        json!(late_bom),
+    );
+
+    let (lines, rest) = lines(&body);
+    let mut bad_retry = Vec::new();
+    let mut nul_id = Vec::new();
+    let mut unknown = Vec::new();
+    let mut in_event = false;
+    for line in &lines {
+        if line.text.is_empty() {
+            in_event = false;
+            continue;
+        }
+        if line.text.starts_with(':') {
+            continue;
+        }
+        in_event = true;
+        let (field, value) = match line.text.split_once(':') {
+            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
+            None => (line.text.as_str(), ""),
+        };
+        match field {
+            "retry" if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) => {
+                bad_retry.push(json!({"offset": line.offset, "line": line.text}));
+            }
+            "id" if value.contains('\0') => nul_id.push(json!({"offset": line.offset, "line": line.text})),
+            "event" | "data" | "id" | "retry" => {}
+            _ => unknown.push(json!({"offset": line.offset, "line": line.text})),
+        }
+    }
+    add(
+        "server.stream.retry-digits",
+        "retry values are ASCII digits only (milliseconds)",
+        &["#processField \"retry\""],
+        Level::Must,
+        bad_retry
+            .first()
+            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.len(), b["line"])),
+        json!(bad_retry.iter().take(5).collect::<Vec<_>>()),
+    );
+    add(
+        "server.stream.id-without-nul",
+        "id values contain no U+0000 NULL",
+        &["#processField \"id\""],
+        Level::Must,
+        nul_id.first().map(|_| format!("{} id field(s) with NUL, which clients ignore", nul_id.len())),
+        json!(nul_id.iter().take(5).collect::<Vec<_>>()),
+    );
+    add(
+        "server.stream.known-fields",
+        "Only the fields event, data, id and retry (others are ignored by clients)",
+        &["#processField \"Otherwise\""],
+        Level::Should,
+        unknown
+            .first()
+            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.len(), u["line"])),
+        json!(unknown.iter().take(5).collect::<Vec<_>>()),
+    );
+    let unterminated = capture.end == End::Eof && (in_event || !rest.is_empty());
+    add(
+        "server.stream.events-terminated",
+        "When the stream ends, its last event has its blank line (else it is never dispatched)",
+        &["#event-stream-interpretation \"end of the file\""],
+        Level::Should,
+        unterminated.then(|| "the body ended inside an event: clients discard it".to_owned()),
+        json!({"end": format!("{:?}", capture.end), "after_last_line_end": String::from_utf8_lossy(&rest)}),
+    );
+    let mut previous = Duration::ZERO;
+    let mut longest = Duration::ZERO;
+    for (at, _) in &capture.chunks {
+        longest = longest.max(at.saturating_sub(previous));
+        previous = *at;
+    }
+    longest = longest.max(capture.read_for.saturating_sub(previous));
+    add(
+        "server.stream.heartbeat",
+        "Never silent longer than the heartbeat limit (a comment every 15 s or so keeps proxies from closing it)",
+        &["#authoring-notes"],
+        Level::Should,
+        (longest > heartbeat_limit).then(|| format!("silent for {} ms", longest.as_millis())),
+        json!({"longest_silence_ms": longest.as_millis() as u64, "read_ms": capture.read_for.as_millis() as u64}),
+    );
+    findings
+}

@@ -1,0 +1,386 @@
+//! Active checks (`--publish`): hold two subscribers open, POST each payload
+//! (contract section 4), and check what every subscriber receives, decoded by
+//! spec-impl. After each payload a sentinel event is published: what arrived
+//! before the sentinel is exactly what the payload produced, so split, merged,
+//! swallowed and injected events all show.
+
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use serde_json::{Value, json};
+use spec_impl::{EventStream, Observation};
+use tokio::sync::mpsc;
+
+use super::http::{self, Url};
+use super::passive::stream_request_headers;
+use super::{Finding, Level};
+
+/// One payload to publish and what must come of it.
+#[derive(Debug, Clone)]
+struct Payload {
+    name: &'static str,
+    title: &'static str,
+    json: Value,
+    /// The standard cannot carry it: a 4xx refusal passes.
+    refusable: bool,
+}
+
+fn payloads() -> Vec<Payload> {
+    let p = |name, title, json, refusable| Payload { name, title, json, refusable };
+    vec![
+        p("plain", "Plain data", json!({"data": "hello"}), false),
+        p(
+            "multi-line-lf",
+            "Data with LF: one event, lines joined by LF",
+            json!({"data": "line1\nline2\nline3"}),
+            false,
+        ),
+        p(
+            "multi-line-crlf",
+            "Data with CRLF: one event, CRLF arrives as LF",
+            json!({"data": "line1\r\nline2"}),
+            false,
+        ),
+        p(
+            "multi-line-cr",
+            "Data with a lone CR: one event, CR arrives as LF",
+            json!({"data": "line1\rline2"}),
+            false,
+        ),
+        p("trailing-newline", "Data ending in LF keeps it", json!({"data": "ends with a newline\n"}), false),
+        p("leading-spaces", "Leading spaces are kept", json!({"data": "  two leading spaces"}), false),
+        p("colons", "Colons in data", json!({"data": "key: value: more"}), false),
+        p("empty-data", "Empty data is one event with data \"\"", json!({"data": ""}), false),
+        p("non-ascii", "Non-ASCII text", json!({"data": "héllo wörld ✓ 日本語"}), false),
+        p("astral", "Characters outside the BMP", json!({"data": "😀 𝄞 🜁"}), false),
+        p("one-mib", "A 1 MiB data value", json!({"data": "x".repeat(1024 * 1024)}), false),
+        p("event-name", "An event name", json!({"event": "update", "data": "x"}), false),
+        p("id", "An id becomes lastEventId", json!({"id": "ssecheck-id-1", "data": "x"}), false),
+        p("retry", "A retry value", json!({"retry": 2500, "data": "x"}), false),
+        p(
+            "all-fields",
+            "event, data, id and retry together",
+            json!({"event": "e", "data": "a\nb", "id": "ssecheck-id-2", "retry": 3000}),
+            false,
+        ),
+        p(
+            "id-with-lf",
+            "An id containing LF: refused, or it injects",
+            json!({"id": "1\ndata: injected", "data": "x"}),
+            true,
+        ),
+        p(
+            "id-with-cr",
+            "An id containing CR: refused, or it injects",
+            json!({"id": "1\revent: injected", "data": "x"}),
+            true,
+        ),
+        p(
+            "id-with-nul",
+            "An id containing NUL: refused, or clients ignore it",
+            json!({"id": "1\u{0}2", "data": "x"}),
+            true,
+        ),
+        p(
+            "event-with-lf",
+            "An event name containing LF: refused, or it injects",
+            json!({"event": "a\ndata: injected", "data": "x"}),
+            true,
+        ),
+        p(
+            "event-with-crlf",
+            "An event name containing CRLF: refused, or it injects",
+            json!({"event": "a\r\n\r\ndata: injected", "data": "x"}),
+            true,
+        ),
+    ]
+}
+
+/// The event a conforming server delivers for `payload`, given the
+/// subscriber's last event ID before it.
+fn expected_event(payload: &Value, last_event_id: &str) -> Option<Value> {
+    let data = payload["data"].as_str()?;
+    let r#type = payload["event"].as_str().filter(|t| !t.is_empty()).unwrap_or("message");
+    let id = payload["id"].as_str().unwrap_or(last_event_id);
+    Some(json!({"type": r#type, "data": data.replace("\r\n", "\n").replace('\r', "\n"), "lastEventId": id}))
+}
+
+/// A stream held open and decoded by spec-impl.
+struct Subscriber {
+    events: mpsc::Receiver<Value>,
+    _reader: tokio::task::JoinHandle<()>,
+}
+
+impl Subscriber {
+    async fn open(url: &Url, extra: &[(String, String)], timeout: Duration) -> Result<Self, String> {
+        let mut headers = stream_request_headers();
+        headers.extend_from_slice(extra);
+        let mut opened =
+            http::open(url, "GET", &headers, Bytes::new(), timeout).await.map_err(|e| e.to_string())?;
+        if opened.status != 200 {
+            return Err(format!("the stream answered status {}", opened.status));
+        }
+        let (sender, events) = mpsc::channel(4096);
+        let reader = tokio::spawn(async move {
+            let mut stream = EventStream::new();
+            loop {
+                let far = Instant::now() + Duration::from_secs(3600);
+                let Some(Ok(Some(chunk))) = opened.next_chunk(far).await else {
+                    return;
+                };
+                for observation in stream.feed(&chunk) {
+                    if let Observation::Event(event) = observation {
+                        let line = json!({"type": event.r#type, "data": event.data, "lastEventId": event.last_event_id});
+                        if sender.send(line).await.is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Ok(Self { events, _reader: reader })
+    }
+
+    /// The events up to the sentinel with this data, within `deadline`;
+    /// `Err` with what arrived if the sentinel did not.
+    async fn until_sentinel(&mut self, sentinel: &str, deadline: Instant) -> Result<Vec<Value>, Vec<Value>> {
+        let mut events = Vec::new();
+        loop {
+            match tokio::time::timeout_at(deadline.into(), self.events.recv()).await {
+                Ok(Some(event)) if event["data"] == sentinel => return Ok(events),
+                Ok(Some(event)) => {
+                    if events.len() < 64 {
+                        events.push(event);
+                    }
+                }
+                Ok(None) | Err(_) => return Err(events),
+            }
+        }
+    }
+}
+
+async fn post(url: &Url, body: &Value, timeout: Duration) -> Result<u16, String> {
+    let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
+    let body = Bytes::from(body.to_string());
+    let mut opened = http::open(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
+    let status = opened.status;
+    // Drain a little of the answer so the connection ends cleanly.
+    let _ = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
+    Ok(status)
+}
+
+/// Every active finding. `timeout` bounds each publish and each wait.
+pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    let mut subscribers = Vec::new();
+    for _ in 0..2 {
+        match Subscriber::open(stream, &[], timeout).await {
+            Ok(subscriber) => subscribers.push(subscriber),
+            Err(error) => {
+                findings.push(Finding::new(
+                    "server.publish.subscribe",
+                    "Two subscribers can hold the stream open",
+                    &["#dom-eventsource step 15.4"],
+                    Level::Must,
+                    Some(format!("cannot open a subscriber: {error}")),
+                    Value::Null,
+                ));
+                return findings;
+            }
+        }
+    }
+    // Let the server register both subscribers before the first publish.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut last_event_id = String::new();
+    let mut sentinel_count = 0;
+    let sentinel = |n: &mut usize| {
+        *n += 1;
+        format!("ssecheck-sentinel-{n}")
+    };
+    // Once events stop arriving, waiting out every later case would only
+    // repeat the finding: those cases are skipped, naming the first.
+    let mut stalled_at: Option<&'static str> = None;
+    for payload in payloads() {
+        if let Some(first) = stalled_at {
+            findings.push(Finding {
+                status: crate::report::Status::Skip,
+                message: format!("not checked: events stopped arriving at server.publish.{first}"),
+                ..Finding::new(
+                    &format!("server.publish.{}", payload.name),
+                    payload.title,
+                    &[],
+                    Level::Must,
+                    None,
+                    Value::Null,
+                )
+            });
+            continue;
+        }
+        let started = Instant::now();
+        let status = post(publish, &payload.json, timeout).await;
+        let mark = sentinel(&mut sentinel_count);
+        let mark_status = post(publish, &json!({"data": mark}), timeout).await;
+        let accepted = matches!(status, Ok(200..=299));
+        let refused = matches!(status, Ok(400..=499));
+        let expected = if accepted { expected_event(&payload.json, &last_event_id) } else { None };
+        let mut received = Vec::new();
+        let mut problem = None;
+        for (index, subscriber) in subscribers.iter_mut().enumerate() {
+            // The second subscriber of a stalled case gets a short wait.
+            let wait = if problem.is_some() { timeout.min(Duration::from_millis(300)) } else { timeout };
+            let got = subscriber.until_sentinel(&mark, Instant::now() + wait).await;
+            let events = match got {
+                Ok(events) => events,
+                Err(events) => {
+                    stalled_at = Some(payload.name);
+                    problem.get_or_insert(format!(
+                        "subscriber {}: the sentinel published after the payload did not arrive within {timeout:?} (events held back in a buffer, or the stream broke); received before it: {}",
+                        index + 1,
+                        Value::Array(events.clone())
+                    ));
+                    events
+                }
+            };
+            let want: Vec<Value> = expected.iter().cloned().collect();
+            if problem.is_none() && events != want {
+                problem = Some(format!(
+                    "subscriber {} received {} instead of {}",
+                    index + 1,
+                    Value::Array(events.clone()),
+                    Value::Array(want)
+                ));
+            }
+            received.push(Value::Array(events));
+        }
+        if let Some(id) = expected.as_ref().and_then(|e| e["lastEventId"].as_str()) {
+            last_event_id = id.to_owned();
+        }
+        if let Err(error) = &mark_status {
+            problem.get_or_insert(format!("publishing the sentinel failed: {error}"));
+        }
+        let answer_is_wrong = !(accepted || refused && payload.refusable);
+        match &status {
+            Err(error) => problem = Some(format!("the publish request failed: {error}")),
+            Ok(code) if answer_is_wrong => {
+                problem =
+                    Some(format!("the publish endpoint answered {code} to a payload the standard can carry"));
+            }
+            Ok(code) if accepted && payload.refusable && problem.is_none() => {
+                problem = Some(format!("accepted ({code}) a payload the format cannot carry"));
+            }
+            _ => {}
+        }
+        findings.push(Finding::new(
+            &format!("server.publish.{}", payload.name),
+            payload.title,
+            &["#parsing-an-event-stream", "#dispatchMessage step 5"],
+            Level::Must,
+            problem,
+            json!({
+                "published": payload.json,
+                "publish_status": status.as_ref().ok(),
+                "received_before_sentinel": received,
+                "ms": started.elapsed().as_millis() as u64,
+            }),
+        ));
+    }
+    if stalled_at.is_none() {
+        findings.push(many_quickly(&mut subscribers, publish, timeout, &mut sentinel_count).await);
+        findings.push(resume(stream, publish, timeout).await);
+    }
+    findings
+}
+
+/// 200 events published back to back: none lost, order kept, on both streams.
+async fn many_quickly(
+    subscribers: &mut [Subscriber],
+    publish: &Url,
+    timeout: Duration,
+    sentinel_count: &mut usize,
+) -> Finding {
+    const COUNT: usize = 200;
+    let mut problem = None;
+    for n in 0..COUNT {
+        if let Err(error) | Ok(Err(error)) = post(publish, &json!({"data": format!("quick-{n}")}), timeout)
+            .await
+            .map(|s| if (200..300).contains(&s) { Ok(()) } else { Err(format!("status {s}")) })
+        {
+            problem = Some(format!("publishing event {n} failed: {error}"));
+            break;
+        }
+    }
+    *sentinel_count += 1;
+    let mark = format!("ssecheck-sentinel-{sentinel_count}");
+    let _ = post(publish, &json!({"data": mark}), timeout).await;
+    let mut counts = Vec::new();
+    for (index, subscriber) in subscribers.iter_mut().enumerate() {
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + timeout;
+        loop {
+            match tokio::time::timeout_at(deadline.into(), subscriber.events.recv()).await {
+                Ok(Some(event)) if event["data"] == mark.as_str() => break,
+                Ok(Some(event)) => seen.push(event["data"].as_str().unwrap_or_default().to_owned()),
+                _ => {
+                    problem.get_or_insert(format!("subscriber {}: the sentinel did not arrive", index + 1));
+                    break;
+                }
+            }
+        }
+        let want: Vec<String> = (0..COUNT).map(|n| format!("quick-{n}")).collect();
+        if problem.is_none() && seen != want {
+            let lost = want.iter().filter(|w| !seen.contains(w)).count();
+            problem = Some(format!(
+                "subscriber {} received {} of {COUNT} events ({lost} lost){}",
+                index + 1,
+                seen.len(),
+                if lost == 0 { ", out of order" } else { "" }
+            ));
+        }
+        counts.push(seen.len());
+    }
+    Finding::new(
+        "server.publish.many-quickly",
+        "200 events published back to back reach both subscribers, none lost, in order",
+        &["#dispatchMessage step 8"],
+        Level::Must,
+        problem,
+        json!({"received": counts}),
+    )
+}
+
+/// Reconnecting with Last-Event-ID: does the server replay what followed?
+/// The standard leaves that to the server: info either way.
+async fn resume(stream: &Url, publish: &Url, timeout: Duration) -> Finding {
+    let first = json!({"id": "ssecheck-resume-1", "data": "resume-1"});
+    let second = json!({"id": "ssecheck-resume-2", "data": "resume-2"});
+    let published = async {
+        post(publish, &first, timeout).await?;
+        post(publish, &second, timeout).await
+    }
+    .await;
+    let header = [("Last-Event-ID".to_owned(), "ssecheck-resume-1".to_owned())];
+    let outcome = match (published, Subscriber::open(stream, &header, timeout).await) {
+        (Ok(_), Ok(mut subscriber)) => {
+            let _ = post(publish, &json!({"data": "ssecheck-resume-sentinel"}), timeout).await;
+            match subscriber.until_sentinel("ssecheck-resume-sentinel", Instant::now() + timeout).await {
+                Ok(events) | Err(events) => {
+                    if events.iter().any(|e| e["data"] == "resume-2") {
+                        "replays the events after Last-Event-ID".to_owned()
+                    } else {
+                        "does not replay missed events (clients lose what was published while they reconnected)".to_owned()
+                    }
+                }
+            }
+        }
+        (Err(error), _) => format!("could not publish: {error}"),
+        (_, Err(error)) => format!("could not reconnect: {error}"),
+    };
+    Finding::new(
+        "server.publish.last-event-id-resume",
+        "A reconnection with Last-Event-ID: whether missed events are replayed",
+        &["#the-last-event-id-header"],
+        Level::Info,
+        Some(outcome),
+        Value::Null,
+    )
+}

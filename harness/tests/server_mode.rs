@@ -1,0 +1,81 @@
+//! Server mode against the reference server (every check passes, the same on
+//! every run) and against servers broken on purpose, one flaw each (each gets
+//! at least one fail).
+
+use std::time::Duration;
+
+use harness::reference_server::{Config, Flaws, ReferenceServer};
+use harness::report::Status;
+use harness::server_mode::{self, Finding, Options};
+
+async fn check(flaws: Flaws) -> Vec<Finding> {
+    let config = Config { flaws, ..Config::default() };
+    let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), config).await.expect("the server starts");
+    let options = Options {
+        url: server.events_url(),
+        publish: Some(server.publish_url()),
+        duration: Duration::from_millis(800),
+        max_bytes: 1024 * 1024,
+        timeout: Duration::from_secs(3),
+        heartbeat_limit: Duration::from_secs(30),
+    };
+    tokio::time::timeout(Duration::from_secs(60), server_mode::run(&options))
+        .await
+        .expect("the check finishes within a minute")
+        .expect("the server can be checked")
+}
+
+fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
+    findings.iter().map(|f| (f.id.clone(), f.status)).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_server_passes_everything_the_same_way_each_run() {
+    let first = check(Flaws::default()).await;
+    let problems: Vec<_> =
+        first.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Skip)).collect();
+    assert!(problems.is_empty(), "{problems:#?}");
+    assert!(first.iter().filter(|f| f.status == Status::Pass).count() >= 30);
+    for _ in 1..5 {
+        assert_eq!(statuses(&check(Flaws::default()).await), statuses(&first));
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_broken_server_gets_a_fail() {
+    let flaws: [(&str, Flaws, &str); 8] = [
+        (
+            "wrong Content-Type",
+            Flaws { wrong_content_type: true, ..Flaws::default() },
+            "server.response.content-type",
+        ),
+        (
+            "multi-line data unsplit",
+            Flaws { unsplit_data: true, ..Flaws::default() },
+            "server.publish.multi-line-lf",
+        ),
+        ("raw CR in data", Flaws { raw_cr: true, ..Flaws::default() }, "server.publish.multi-line-cr"),
+        (
+            "id/event newline injection",
+            Flaws { unchecked_fields: true, ..Flaws::default() },
+            "server.publish.id-with-lf",
+        ),
+        ("output buffered", Flaws { buffered: true, ..Flaws::default() }, "server.publish.plain"),
+        ("Latin-1 output", Flaws { latin1: true, ..Flaws::default() }, "server.publish.non-ascii"),
+        (
+            "retry with units",
+            Flaws { retry_with_units: true, ..Flaws::default() },
+            "server.stream.retry-digits",
+        ),
+        (
+            "missing blank line",
+            Flaws { missing_blank_line: true, ..Flaws::default() },
+            "server.publish.plain",
+        ),
+    ];
+    for (name, flaws, case) in flaws {
+        let findings = check(flaws).await;
+        let finding = findings.iter().find(|f| f.id == case).unwrap_or_else(|| panic!("{name}: no {case}"));
+        assert_eq!(finding.status, Status::Fail, "{name}: {case}: {}", finding.message);
+    }
+}
