@@ -1,0 +1,37 @@
+//! `cargo xtask client URL`: the reference SSE client (spec-impl over hyper),
+//! the adapter client mode checks itself with.
+
+use std::process::ExitCode;
+
+use anyhow::{Context, bail};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Prints event lines (JSON Lines: open, event, error, retry, comment) on stdout as they \
+happen, and stops when stdin closes. stdin also takes the commands `close` (the \
+EventSource's close()) and `restart` (drop the connection and reconnect at once), one a \
+line. It is an adapter for `cargo xtask check --client`, which runs it for each case.")]
+pub struct Args {
+    /// The event stream's http:// URL [default: the SSE_URL environment variable].
+    url: Option<String>,
+}
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let url = match (&args.url, std::env::var("SSE_URL")) {
+        (Some(url), _) => url.clone(),
+        (None, Ok(url)) => url,
+        (None, Err(_)) => bail!("no URL: give one, or set SSE_URL"),
+    };
+    harness::http_client::Url::parse(&url).map_err(anyhow::Error::msg)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    runtime
+        .block_on(harness::reference_adapter::run(&url, tokio::io::stdout(), stdin))
+        .map_err(anyhow::Error::msg)?;
+    // stdin's reader is a blocking thread that never ends while stdin is open.
+    runtime.shutdown_background();
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,168 @@
+//! `cargo xtask check --client` end to end, as a user runs it: the reference
+//! adapter passes every case; a deliberately buggy adapter is caught for each
+//! bug it can have, while the same adapter without bugs passes; hostile
+//! adapters become findings, never a hang; bad input is exit 2.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use harness::report::{Report, Status};
+
+fn xtask() -> &'static str {
+    env!("CARGO_BIN_EXE_xtask")
+}
+
+/// The buggy adapter, built beside xtask by `cargo test --workspace`.
+fn mutant() -> PathBuf {
+    Path::new(xtask()).with_file_name("ssecheck-mutant-adapter")
+}
+
+fn run_check(adapter: &str, extra: &[&str]) -> (Output, Option<Report>) {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let output = Command::new(xtask())
+        .args(["check", "--client", adapter, "--no-progress", "--out"])
+        .arg(out.path())
+        .args(extra)
+        .output()
+        .expect("xtask runs");
+    let report = std::fs::read(out.path().join("report.json"))
+        .ok()
+        .and_then(|bytes| serde_json::from_slice::<Report>(&bytes).ok());
+    if report.is_some() {
+        for file in ["report.md", "junit.xml"] {
+            assert!(out.path().join(file).is_file(), "{file} is written beside report.json");
+        }
+    }
+    (output, report)
+}
+
+fn statuses(report: &Report) -> Vec<(String, Status)> {
+    report.cases.iter().map(|c| (c.id.clone(), c.status)).collect()
+}
+
+#[test]
+fn the_reference_adapter_passes_every_case_without_warnings() {
+    let (output, report) = run_check(&format!("{} client", xtask()), &[]);
+    let report = report.expect("a report is written");
+    let failing: Vec<_> =
+        report.cases.iter().filter(|c| matches!(c.status, Status::Fail | Status::Warn)).collect();
+    assert!(failing.is_empty(), "{:#?}", failing.iter().map(|c| (&c.id, &c.message)).collect::<Vec<_>>());
+    assert_eq!(output.status.code(), Some(0));
+    assert!(report.summary.pass > 600, "{:?}", report.summary);
+    assert_eq!(report.summary.skip, 0);
+    for case in report.cases.iter().filter(|c| c.status == Status::Info) {
+        assert!(case.message.starts_with("behaves as the standard reads"), "{}: {}", case.id, case.message);
+    }
+    assert!(String::from_utf8_lossy(&output.stdout).contains(" passed, 0 failed, 0 warned"));
+}
+
+/// Each bug of ../shared/spec-notes.md's list the mutant adapter can have, and
+/// the family of cases that must catch it.
+const BUGS: &[(&str, &str)] = &[
+    ("leading-bom-kept", "parse.bom"),
+    ("second-bom-stripped", "parse.bom"),
+    ("lone-cr-waits", "parse.line-endings"),
+    ("retry-only-block-dropped", "connection.reconnect.retry-delay"),
+    ("retry-space-not-parsed", "connection.reconnect"),
+    ("retry-as-seconds", "connection.reconnect.end-of-body"),
+    ("crlf-split-twice", "parse.line-endings"),
+    ("empty-event-dispatched", "parse.dispatch"),
+    ("unknown-field-error", "parse.fields"),
+    ("reconnect-after-failure", "connection.status"),
+    ("empty-last-event-id-sent", "connection.last-event-id"),
+    ("block-id-as-last-event-id", "parse.id"),
+    ("no-reconnect-delay", "connection.reconnect.retry-delay"),
+    ("partial-event-dispatched-on-error", "connection.reconnect.reset-mid-event"),
+];
+
+#[test]
+fn every_library_bug_is_caught_and_the_same_adapter_without_bugs_passes() {
+    let mutant = mutant();
+    let mutant = mutant.to_str().expect("a UTF-8 path");
+    let mut families: Vec<&str> = BUGS.iter().map(|(_, family)| *family).collect();
+    families.sort_unstable();
+    families.dedup();
+    // The control: no bug, every family the bugs are checked in.
+    let mut args: Vec<&str> = Vec::new();
+    for family in &families {
+        args.extend(["--case", family]);
+    }
+    let (_, control) = run_check(mutant, &args);
+    let control = control.expect("a report is written");
+    let failing: Vec<_> = control.cases.iter().filter(|c| c.status == Status::Fail).map(|c| &c.id).collect();
+    assert!(failing.is_empty(), "the mutant adapter without bugs fails: {failing:?}");
+
+    let runs: Vec<_> = BUGS
+        .iter()
+        .map(|(bug, family)| {
+            let adapter = format!("{mutant} --bug {bug}");
+            let family = (*family).to_owned();
+            std::thread::spawn(move || {
+                let (output, report) = run_check(&adapter, &["--case", &family, "--jobs", "8"]);
+                (adapter, family, output, report)
+            })
+        })
+        .collect();
+    let mut missed = Vec::new();
+    for run in runs {
+        let (adapter, family, output, report) = run.join().expect("the check thread finishes");
+        let report = report.expect("a report is written");
+        if report.summary.fail == 0 || output.status.code() != Some(1) {
+            missed.push(format!("{adapter} in {family}: {:?}", report.summary));
+        }
+    }
+    assert!(missed.is_empty(), "bugs not caught: {missed:#?}");
+}
+
+#[test]
+fn hostile_adapters_are_findings_not_hangs() {
+    let one = ["--case", "connection.status.200", "--timeout", "2"];
+    for (adapter, why) in [
+        ("sh -c 'sleep 30'", "prints nothing"),
+        ("true", "exits at once"),
+        ("sh -c 'echo not-json; echo \"{\\\"kind\\\"\"; sleep 30'", "prints lines that are not event lines"),
+        ("sh -c 'yes {\\\"kind\\\":\\\"open\\\"}'", "floods its output"),
+        ("sh -c 'sleep 30 & sleep 30'", "leaves a child holding the pipes"),
+    ] {
+        let started = std::time::Instant::now();
+        let (output, report) = run_check(adapter, &one);
+        let report = report.unwrap_or_else(|| panic!("no report for an adapter that {why}"));
+        assert_eq!(output.status.code(), Some(1), "an adapter that {why}");
+        assert_eq!(report.summary.fail, 1, "an adapter that {why}");
+        assert!(started.elapsed().as_secs() < 20, "an adapter that {why} took {:?}", started.elapsed());
+    }
+}
+
+#[test]
+fn bad_input_is_one_error_line_and_exit_2() {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let blocked = out.path().join("file");
+    std::fs::write(&blocked, b"").expect("a file");
+    for (args, why) in [
+        (vec!["check", "--client", "/no/such/adapter"], "an adapter that does not exist"),
+        (vec!["check", "--client", "no-such-adapter-on-path"], "an adapter not on PATH"),
+        (vec!["check", "--client", "'unterminated"], "an unterminated quote"),
+        (vec!["check", "--client", "true", "--out", blocked.to_str().expect("UTF-8")], "an unwritable --out"),
+        (vec!["check", "--client", "true", "--case", "no.such.family"], "no case selected"),
+    ] {
+        let output = Command::new(xtask()).args(&args).output().expect("xtask runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{why}: {stderr}");
+        assert_eq!(stderr.lines().count(), 1, "{why}: {stderr}");
+        assert!(stderr.starts_with("error: "), "{why}: {stderr}");
+    }
+}
+
+#[test]
+fn results_are_the_same_on_every_run() {
+    let reference = format!("{} client", xtask());
+    let runs: Vec<_> = (0..5)
+        .map(|_| {
+            let reference = reference.clone();
+            std::thread::spawn(move || run_check(&reference, &["--case", "connection", "--jobs", "8"]).1)
+        })
+        .collect();
+    let results: Vec<_> =
+        runs.into_iter().map(|run| statuses(&run.join().expect("finishes").expect("a report"))).collect();
+    assert!(results.iter().all(|r| *r == results[0]), "runs differ: {results:#?}");
+}
