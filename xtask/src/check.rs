@@ -159,9 +159,7 @@ fn run_client(args: &Args, client: &str) -> anyhow::Result<ExitCode> {
     let clock = Instant::now();
     let runtime = runtime()?;
     let cases = runtime.block_on(client_mode::run(cases, &options))?;
-    let report = Report::new(client, "client", rfc3339(started), clock.elapsed().as_millis() as u64, cases);
-    report.write_to(&out).with_context(|| format!("cannot write the report to {}", out.display()))?;
-    print_summary(&report, &out)?;
+    let report = finish(client, "client", (started, clock), cases, &out)?;
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(ExitCode::from(report.exit_code()))
 }
@@ -174,10 +172,7 @@ fn run_server(args: &Args, server: &str) -> anyhow::Result<ExitCode> {
     let clock = Instant::now();
     let runtime = runtime()?;
     let findings = runtime.block_on(server_mode::run(&options))?;
-    let report =
-        Report::new(server, "server", rfc3339(started), clock.elapsed().as_millis() as u64, findings);
-    report.write_to(&out).with_context(|| format!("cannot write the report to {}", out.display()))?;
-    print_summary(&report, &out)?;
+    let report = finish(server, "server", (started, clock), findings, &out)?;
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(ExitCode::from(report.exit_code()))
 }
@@ -196,17 +191,9 @@ fn run_self_check(args: &Args) -> anyhow::Result<ExitCode> {
     let options = server_options(args, &server.events_url(), Some(server.publish_url()));
     let (started, clock) = (SystemTime::now(), Instant::now());
     let findings = runtime.block_on(server_mode::run(&options))?;
-    let server_report = Report::new(
-        &server.events_url(),
-        "server",
-        rfc3339(started),
-        clock.elapsed().as_millis() as u64,
-        findings,
-    );
-    let server_out = out.join("server");
-    server_report.write_to(&server_out).with_context(|| format!("cannot write {}", server_out.display()))?;
     drop(stdout);
-    print_summary(&server_report, &server_out)?;
+    let server_report =
+        finish(&server.events_url(), "server", (started, clock), findings, &out.join("server"))?;
 
     let exe = std::env::current_exe().context("cannot find this program to run its reference client")?;
     let command = format!("'{}' client", exe.display().to_string().replace('\'', "'\\''"));
@@ -216,19 +203,25 @@ fn run_self_check(args: &Args) -> anyhow::Result<ExitCode> {
     let options = client_options(args, adapter);
     let (started, clock) = (SystemTime::now(), Instant::now());
     let cases = runtime.block_on(client_mode::run(cases, &options))?;
-    let client_report = Report::new(
-        "cargo xtask client",
-        "client",
-        rfc3339(started),
-        clock.elapsed().as_millis() as u64,
-        cases,
-    );
-    let client_out = out.join("client");
-    client_report.write_to(&client_out).with_context(|| format!("cannot write {}", client_out.display()))?;
-    print_summary(&client_report, &client_out)?;
+    let client_report = finish("cargo xtask client", "client", (started, clock), cases, &out.join("client"))?;
     drop(server);
     runtime.shutdown_timeout(Duration::from_secs(1));
     Ok(ExitCode::from(server_report.exit_code().max(client_report.exit_code())))
+}
+
+/// Builds the report of a run that started at `started`, writes it to `out`
+/// and prints its summary.
+fn finish(
+    target: &str,
+    mode: &str,
+    (started, clock): (SystemTime, Instant),
+    cases: Vec<harness::report::CaseReport>,
+    out: &Path,
+) -> anyhow::Result<Report> {
+    let report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
+    report.write_to(out).with_context(|| format!("cannot write the report to {}", out.display()))?;
+    print_summary(&report, out)?;
+    Ok(report)
 }
 
 /// A short name for the report folder: the command's words, lowercase,
