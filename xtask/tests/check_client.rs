@@ -17,6 +17,13 @@ fn mutant() -> PathBuf {
     Path::new(xtask()).with_file_name("ssecheck-mutant-adapter")
 }
 
+/// The committed report schema every report written here must follow.
+static SCHEMA: std::sync::LazyLock<jsonschema::Validator> = std::sync::LazyLock::new(|| {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../reports/report.schema.json");
+    let schema = serde_json::from_slice(&std::fs::read(path).expect("the schema")).expect("JSON");
+    jsonschema::validator_for(&schema).expect("a valid schema")
+});
+
 fn run_check(adapter: &str, extra: &[&str]) -> (Output, Option<Report>) {
     let out = tempfile::tempdir().expect("a temporary folder");
     let output = Command::new(xtask())
@@ -25,11 +32,16 @@ fn run_check(adapter: &str, extra: &[&str]) -> (Output, Option<Report>) {
         .args(extra)
         .output()
         .expect("xtask runs");
-    let report = std::fs::read(out.path().join("report.json"))
+    let json = std::fs::read(out.path().join("report.json"))
         .ok()
-        .and_then(|bytes| serde_json::from_slice::<Report>(&bytes).ok());
+        .and_then(|bytes| serde_json::from_slice::<serde_json::Value>(&bytes).ok());
+    if let Some(json) = &json {
+        let errors: Vec<String> = SCHEMA.iter_errors(json).map(|e| e.to_string()).collect();
+        assert!(errors.is_empty(), "report.json breaks reports/report.schema.json: {errors:#?}");
+    }
+    let report = json.and_then(|json| serde_json::from_value::<Report>(json).ok());
     if report.is_some() {
-        for file in ["report.md", "junit.xml"] {
+        for file in ["report.md", "report.html", "junit.xml"] {
             assert!(out.path().join(file).is_file(), "{file} is written beside report.json");
         }
     }

@@ -1,0 +1,203 @@
+//! The report of one check (../shared/contracts.md section 5): the data, and
+//! report.json, report.md, report.html and junit.xml rendered from it. Nothing below this
+//! layer prints or exits.
+
+use std::path::Path;
+
+mod html;
+mod junit;
+mod markdown;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// A case's outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Violates a MUST.
+    Fail,
+    /// Legal, but against a SHOULD or known to be harmful.
+    Warn,
+    /// Where browsers or the standard's open issues differ; never a fail.
+    Info,
+    /// The target declared it cannot do what the case needs.
+    Skip,
+    /// As the standard says.
+    Pass,
+}
+
+impl Status {
+    /// The lowercase name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Fail => "fail",
+            Self::Warn => "warn",
+            Self::Info => "info",
+            Self::Skip => "skip",
+            Self::Pass => "pass",
+        }
+    }
+}
+
+/// One case in the report.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseReport {
+    /// Stable id; a prefix selects a family.
+    pub id: String,
+    /// One line.
+    pub title: String,
+    /// Citation keys of the standard's steps.
+    pub spec: Vec<String>,
+    /// The outcome.
+    pub status: Status,
+    /// What a conforming target does.
+    pub expected: Value,
+    /// What the target did.
+    pub observed: Value,
+    /// Why the status, in a sentence.
+    pub message: String,
+}
+
+/// The order reports list statuses in: what needs attention first.
+pub const STATUS_ORDER: [Status; 5] = [Status::Fail, Status::Warn, Status::Info, Status::Skip, Status::Pass];
+
+/// Counts per status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// Cases that passed.
+    pub pass: usize,
+    /// Cases that failed.
+    pub fail: usize,
+    /// Cases with a warning.
+    pub warn: usize,
+    /// Informational cases.
+    pub info: usize,
+    /// Skipped cases.
+    pub skip: usize,
+}
+
+impl Summary {
+    /// The count of `status`.
+    pub fn count(&self, status: Status) -> usize {
+        match status {
+            Status::Pass => self.pass,
+            Status::Fail => self.fail,
+            Status::Warn => self.warn,
+            Status::Info => self.info,
+            Status::Skip => self.skip,
+        }
+    }
+}
+
+/// A whole check.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    /// `ssecheck <version>`.
+    pub tool: String,
+    /// The snapshot of the standard.
+    pub spec: String,
+    /// What was checked.
+    pub target: String,
+    /// `client`, `server` or `parse`.
+    pub mode: String,
+    /// RFC 3339.
+    pub started: String,
+    /// Wall time of the whole check.
+    pub duration_ms: u64,
+    /// Counts per status.
+    pub summary: Summary,
+    /// Every case, in registry order.
+    pub cases: Vec<CaseReport>,
+}
+
+impl Report {
+    /// A report over `cases`, with the summary counted.
+    pub fn new(target: &str, mode: &str, started: String, duration_ms: u64, cases: Vec<CaseReport>) -> Self {
+        let mut summary = Summary::default();
+        for case in &cases {
+            *match case.status {
+                Status::Pass => &mut summary.pass,
+                Status::Fail => &mut summary.fail,
+                Status::Warn => &mut summary.warn,
+                Status::Info => &mut summary.info,
+                Status::Skip => &mut summary.skip,
+            } += 1;
+        }
+        Self {
+            tool: format!("ssecheck {}", env!("CARGO_PKG_VERSION")),
+            spec: spec_impl::SPEC_VERSION.to_owned(),
+            target: target.to_owned(),
+            mode: mode.to_owned(),
+            started,
+            duration_ms,
+            summary,
+            cases,
+        }
+    }
+
+    /// Writes report.json, report.md, report.html and junit.xml into `dir` (created).
+    pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
+        std::fs::write(dir.join("report.json"), json + "\n")?;
+        std::fs::write(dir.join("report.md"), self.to_markdown())?;
+        std::fs::write(dir.join("junit.xml"), self.to_junit())?;
+        std::fs::write(dir.join("report.html"), self.to_html())?;
+        Ok(())
+    }
+
+    /// The exit status the contract gives this report: 1 if a case failed.
+    pub fn exit_code(&self) -> u8 {
+        u8::from(self.summary.fail > 0)
+    }
+}
+
+/// The URL of a citation key's anchor (`#anchor words` in the HTML
+/// standard, `fetch#anchor` in Fetch).
+pub fn spec_url(key: &str) -> String {
+    let (standard, rest) = key.split_once('#').map_or(("", key), |(standard, anchor)| (standard, anchor));
+    let fragment = rest.split(' ').next().unwrap_or(rest);
+    let base = match standard {
+        "fetch" => "https://fetch.spec.whatwg.org/",
+        _ => spec_impl::SPEC_URL,
+    };
+    format!("{base}#{fragment}")
+}
+
+/// A Markdown link into the standard for a citation key.
+pub fn spec_link(key: &str) -> String {
+    format!("[`{key}`]({})", spec_url(key))
+}
+
+/// `now` as RFC 3339 UTC with seconds.
+pub fn rfc3339(time: std::time::SystemTime) -> String {
+    let secs = time.duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let days = (secs / 86_400) as i64;
+    let (hour, minute, second) = (secs % 86_400 / 3600, secs % 3600 / 60, secs % 60);
+    // Civil from days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc3339_dates() {
+        let at = |secs| rfc3339(std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs));
+        assert_eq!(at(0), "1970-01-01T00:00:00Z");
+        assert_eq!(at(951_782_400), "2000-02-29T00:00:00Z");
+        assert_eq!(at(1_795_420_800), "2026-11-23T08:00:00Z");
+        assert_eq!(at(1_795_420_799), "2026-11-23T07:59:59Z");
+    }
+}
