@@ -6,27 +6,7 @@ use std::time::Duration;
 
 use super::scenario::{End, Response, Scenario, event_stream};
 
-/// What a mismatch in a case means.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// The standard's MUST: a mismatch is a fail.
-    Must,
-    /// A SHOULD or "may": a mismatch is a warning.
-    Should,
-    /// Browsers and the standard disagree: always info, naming the behaviour.
-    Info,
-}
-
-/// What a case needs the client to do, for adapters that declare they cannot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Need {
-    /// Reconnect after the body ends or the connection breaks.
-    Reconnect,
-    /// Expose `lastEventId` and send `Last-Event-ID`.
-    LastEventId,
-    /// Honour `retry`.
-    Retry,
-}
+pub use crate::registry::{Capability as Need, Level};
 
 /// What a case checks beyond the event lines, the request count and paths,
 /// `Last-Event-ID`, and reconnection delays (always checked).

@@ -14,15 +14,57 @@ use serde_json::{Value, json};
 use self::http::Url;
 use crate::report::{CaseReport, Status};
 
-/// What a problem in a check means.
+use crate::registry::Capability;
+pub use crate::registry::Level;
+
+/// One server check as the registry lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Level {
-    /// A MUST: a problem is a fail.
-    Must,
-    /// A SHOULD or known-harmful: a problem is a warning.
-    Should,
-    /// Information: the message says what was seen.
-    Info,
+pub struct Check {
+    /// Stable id.
+    pub id: &'static str,
+    /// One line.
+    pub title: &'static str,
+    /// Citation keys.
+    pub spec: &'static [&'static str],
+    /// What a problem means.
+    pub level: Level,
+    /// What the check needs beyond the stream URL.
+    pub needs: &'static [Capability],
+}
+
+/// `server.http.head`.
+pub const HTTP_HEAD: Check = Check {
+    id: "server.http.head",
+    title: "How the stream URL answers HEAD",
+    spec: &["#the-eventsource-interface"],
+    level: Level::Info,
+    needs: &[],
+};
+
+/// `server.http.options`.
+pub const HTTP_OPTIONS: Check = Check {
+    id: "server.http.options",
+    title: "How the stream URL answers OPTIONS",
+    spec: &["#the-eventsource-interface"],
+    level: Level::Info,
+    needs: &[],
+};
+
+/// `server.http.cors`.
+pub const HTTP_CORS: Check = Check {
+    id: "server.http.cors",
+    title: "CORS headers (browsers on other origins need Access-Control-Allow-Origin)",
+    spec: &["#dom-eventsource step 8"],
+    level: Level::Info,
+    needs: &[],
+};
+
+/// Every server check, in report order.
+pub fn checks() -> Vec<Check> {
+    let mut checks = passive::CHECKS.to_vec();
+    checks.extend([HTTP_HEAD, HTTP_OPTIONS, HTTP_CORS]);
+    checks.extend(round_trip::checks());
+    checks
 }
 
 /// A check's outcome, as a report case.
@@ -30,29 +72,28 @@ pub type Finding = CaseReport;
 
 impl CaseReport {
     /// A finding: `problem` is `None` when the target did as the standard says.
-    pub fn new(
-        id: &str,
-        title: &str,
-        spec: &[&str],
-        level: Level,
-        problem: Option<String>,
-        observed: Value,
-    ) -> Self {
-        let status = match (level, &problem) {
+    pub fn new(check: &Check, problem: Option<String>, observed: Value) -> Self {
+        let status = match (check.level, &problem) {
             (Level::Info, _) => Status::Info,
             (_, None) => Status::Pass,
             (Level::Must, Some(_)) => Status::Fail,
             (Level::Should, Some(_)) => Status::Warn,
         };
         Self {
-            id: id.to_owned(),
-            title: title.to_owned(),
-            spec: spec.iter().map(|s| (*s).to_owned()).collect(),
+            id: check.id.to_owned(),
+            title: check.title.to_owned(),
+            spec: check.spec.iter().map(|s| (*s).to_owned()).collect(),
             status,
-            expected: json!(title),
+            expected: json!(check.title),
             observed,
             message: problem.unwrap_or_else(|| "as the standard says".to_owned()),
+            baseline: None,
         }
+    }
+
+    /// A check that was not run, and why.
+    pub fn skipped(check: &Check, why: String) -> Self {
+        Self { status: Status::Skip, message: why, ..Self::new(check, None, Value::Null) }
     }
 }
 
@@ -95,18 +136,11 @@ pub async fn run(options: &Options) -> Result<Vec<Finding>, CannotRun> {
     findings.extend(http_info(&url, options.timeout, &capture).await);
     match &publish {
         Some(publish) => findings.extend(round_trip::check(&url, publish, options.timeout).await),
-        None => findings.push(Finding {
-            status: Status::Skip,
-            message: "no --publish endpoint given".to_owned(),
-            ..Finding::new(
-                "server.publish",
-                "Published events arrive exactly as published (needs --publish)",
-                &["#parsing-an-event-stream"],
-                Level::Must,
-                None,
-                Value::Null,
-            )
-        }),
+        None => findings.extend(
+            round_trip::checks()
+                .iter()
+                .map(|check| Finding::skipped(check, "needs a publish endpoint (--publish URL)".to_owned())),
+        ),
     }
     Ok(findings)
 }
@@ -127,14 +161,8 @@ async fn http_info(url: &Url, timeout: Duration, capture: &passive::Capture) -> 
             }
             Err(error) => format!("{method} failed: {error}"),
         };
-        findings.push(Finding::new(
-            &format!("server.http.{}", method.to_ascii_lowercase()),
-            &format!("How the stream URL answers {method}"),
-            &["#the-eventsource-interface"],
-            Level::Info,
-            Some(outcome),
-            Value::Null,
-        ));
+        let check = if method == "HEAD" { &HTTP_HEAD } else { &HTTP_OPTIONS };
+        findings.push(Finding::new(check, Some(outcome), Value::Null));
     }
     let cors: Vec<&str> = capture
         .headers
@@ -144,10 +172,7 @@ async fn http_info(url: &Url, timeout: Duration, capture: &passive::Capture) -> 
         .collect();
     let origin = capture.headers.iter().find(|(n, _)| n.eq_ignore_ascii_case("access-control-allow-origin"));
     findings.push(Finding::new(
-        "server.http.cors",
-        "CORS headers (browsers on other origins need Access-Control-Allow-Origin)",
-        &["#dom-eventsource step 8"],
-        Level::Info,
+        &HTTP_CORS,
         Some(match origin {
             Some((_, value)) => format!("Access-Control-Allow-Origin: {value}"),
             None => "no Access-Control-Allow-Origin: only same-origin pages can use the stream".to_owned(),

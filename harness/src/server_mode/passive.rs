@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::http::{self, Opened, Url};
-use super::{Finding, Level};
+use super::{Check, Finding, Level};
 
 /// How one GET of the stream went.
 #[derive(Debug)]
@@ -120,30 +120,145 @@ fn lines(body: &[u8]) -> (Vec<Line>, Vec<u8>) {
     (lines, body[start..].to_vec())
 }
 
+/// `server.response.status`.
+pub const RESPONSE_STATUS: Check = Check {
+    id: "server.response.status",
+    title: "The stream is served with status 200",
+    spec: &["#dom-eventsource step 15.3"],
+    level: Level::Must,
+    needs: &[],
+};
+/// `server.response.content-type`.
+pub const RESPONSE_CONTENT_TYPE: Check = Check {
+    id: "server.response.content-type",
+    title: "Content-Type is text/event-stream",
+    spec: &["fetch#concept-header-extract-mime-type", "#dom-eventsource step 15.3"],
+    level: Level::Must,
+    needs: &[],
+};
+/// `server.response.charset`.
+pub const RESPONSE_CHARSET: Check = Check {
+    id: "server.response.charset",
+    title: "No charset, or charset=utf-8 (the stream is always decoded as UTF-8; the parameter is ignored)",
+    spec: &["#parsing-an-event-stream", "fetch#concept-header-extract-mime-type"],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.response.cache-control`.
+pub const RESPONSE_CACHE_CONTROL: Check = Check {
+    id: "server.response.cache-control",
+    title: "Cache-Control forbids caching (no-cache or no-store)",
+    spec: &["#dom-eventsource step 11"],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.response.no-content-length`.
+pub const RESPONSE_NO_CONTENT_LENGTH: Check = Check {
+    id: "server.response.no-content-length",
+    title: "No Content-Length on an endless stream",
+    spec: &["#sse-processing-model"],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.stream.first-bytes`.
+pub const STREAM_FIRST_BYTES: Check = Check {
+    id: "server.stream.first-bytes",
+    title: "The first bytes arrive promptly (a comment at once shows clients and proxies the stream is open)",
+    spec: &["#authoring-notes"],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.stream.utf-8`.
+pub const STREAM_UTF_8: Check = Check {
+    id: "server.stream.utf-8",
+    title: "The stream is valid UTF-8",
+    spec: &["#parsing-an-event-stream", "#event-stream-interpretation \"UTF-8 decode\""],
+    level: Level::Must,
+    needs: &[],
+};
+/// `server.stream.bom`.
+pub const STREAM_BOM: Check = Check {
+    id: "server.stream.bom",
+    title: "A BOM only at the very start, if at all",
+    spec: &["#event-stream-interpretation \"strips one leading BOM\""],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.stream.retry-digits`.
+pub const STREAM_RETRY_DIGITS: Check = Check {
+    id: "server.stream.retry-digits",
+    title: "retry values are ASCII digits only (milliseconds)",
+    spec: &["#processField \"retry\""],
+    level: Level::Must,
+    needs: &[],
+};
+/// `server.stream.id-without-nul`.
+pub const STREAM_ID_WITHOUT_NUL: Check = Check {
+    id: "server.stream.id-without-nul",
+    title: "id values contain no U+0000 NULL",
+    spec: &["#processField \"id\""],
+    level: Level::Must,
+    needs: &[],
+};
+/// `server.stream.known-fields`.
+pub const STREAM_KNOWN_FIELDS: Check = Check {
+    id: "server.stream.known-fields",
+    title: "Only the fields event, data, id and retry (others are ignored by clients)",
+    spec: &["#processField \"Otherwise\""],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.stream.events-terminated`.
+pub const STREAM_EVENTS_TERMINATED: Check = Check {
+    id: "server.stream.events-terminated",
+    title: "When the stream ends, its last event has its blank line (else it is never dispatched)",
+    spec: &["#event-stream-interpretation \"end of the file\""],
+    level: Level::Should,
+    needs: &[],
+};
+/// `server.stream.heartbeat`.
+pub const STREAM_HEARTBEAT: Check = Check {
+    id: "server.stream.heartbeat",
+    title: "Never silent longer than the heartbeat limit (a comment every 15 s or so keeps proxies from closing it)",
+    spec: &["#authoring-notes"],
+    level: Level::Should,
+    needs: &[],
+};
+
+/// Every passive check, in report order.
+pub const CHECKS: &[Check] = &[
+    RESPONSE_STATUS,
+    RESPONSE_CONTENT_TYPE,
+    RESPONSE_CHARSET,
+    RESPONSE_CACHE_CONTROL,
+    RESPONSE_NO_CONTENT_LENGTH,
+    STREAM_FIRST_BYTES,
+    STREAM_UTF_8,
+    STREAM_BOM,
+    STREAM_RETRY_DIGITS,
+    STREAM_ID_WITHOUT_NUL,
+    STREAM_KNOWN_FIELDS,
+    STREAM_EVENTS_TERMINATED,
+    STREAM_HEARTBEAT,
+];
+
 /// Every passive finding about `capture`.
 pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     let mut findings = Vec::new();
     let body = capture.bytes();
-    let mut add =
-        |id: &str, title: &str, spec: &[&str], level: Level, problem: Option<String>, observed: Value| {
-            findings.push(Finding::new(id, title, spec, level, problem, observed));
-        };
+    let mut add = |check: &Check, problem: Option<String>, observed: Value| {
+        findings.push(Finding::new(check, problem, observed));
+    };
 
     add(
-        "server.response.status",
-        "The stream is served with status 200",
-        &["#dom-eventsource step 15.3"],
-        Level::Must,
+        &RESPONSE_STATUS,
         (capture.status != 200).then(|| format!("status {}: a client fails the connection", capture.status)),
         json!(capture.status),
     );
     let content_types = capture.header("content-type");
     let essence = spec_impl::extract_a_mime_type_essence(&capture.headers);
     add(
-        "server.response.content-type",
-        "Content-Type is text/event-stream",
-        &["fetch#concept-header-extract-mime-type", "#dom-eventsource step 15.3"],
-        Level::Must,
+        &RESPONSE_CONTENT_TYPE,
         (essence.as_deref() != Some("text/event-stream"))
             .then(|| format!("Content-Type {content_types:?}: a client fails the connection")),
         json!(content_types),
@@ -157,10 +272,7 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
             .then(|| value.trim().trim_matches('"').to_ascii_lowercase())
     });
     add(
-        "server.response.charset",
-        "No charset, or charset=utf-8 (the stream is always decoded as UTF-8; the parameter is ignored)",
-        &["#parsing-an-event-stream", "fetch#concept-header-extract-mime-type"],
-        Level::Should,
+        &RESPONSE_CHARSET,
         charset
             .as_deref()
             .filter(|c| *c != "utf-8" && *c != "utf8")
@@ -169,29 +281,20 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     );
     let cache = capture.header("cache-control");
     add(
-        "server.response.cache-control",
-        "Cache-Control forbids caching (no-cache or no-store)",
-        &["#dom-eventsource step 11"],
-        Level::Should,
+        &RESPONSE_CACHE_CONTROL,
         (!cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")))
             .then(|| format!("Cache-Control {cache:?}: a cache or proxy may store or replay the stream")),
         json!(cache),
     );
     let length = capture.header("content-length");
     add(
-        "server.response.no-content-length",
-        "No Content-Length on an endless stream",
-        &["#sse-processing-model"],
-        Level::Should,
+        &RESPONSE_NO_CONTENT_LENGTH,
         (!length.is_empty())
             .then(|| format!("Content-Length {length:?}: the stream must end after that many bytes")),
         json!(length),
     );
     add(
-        "server.stream.first-bytes",
-        "The first bytes arrive promptly (a comment at once shows clients and proxies the stream is open)",
-        &["#authoring-notes"],
-        Level::Should,
+        &STREAM_FIRST_BYTES,
         body.is_empty().then(|| format!("no body bytes within {:?}", capture.read_for)),
         json!(capture.chunks.first().map(|(at, _)| at.as_millis() as u64)),
     );
@@ -203,10 +306,7 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
         Err(error) => Some(error.valid_up_to()),
     };
     add(
-        "server.stream.utf-8",
-        "The stream is valid UTF-8",
-        &["#parsing-an-event-stream", "#event-stream-interpretation \"UTF-8 decode\""],
-        Level::Must,
+        &STREAM_UTF_8,
         utf8_error.map(|offset| {
             format!(
                 "invalid UTF-8 at byte {offset}: clients decode it as U+FFFD (bytes {:02x?})",
@@ -217,10 +317,7 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     );
     let late_bom = body.windows(3).enumerate().skip(1).find(|(_, w)| *w == b"\xEF\xBB\xBF").map(|(i, _)| i);
     add(
-        "server.stream.bom",
-        "A BOM only at the very start, if at all",
-        &["#event-stream-interpretation \"strips one leading BOM\""],
-        Level::Should,
+        &STREAM_BOM,
         late_bom.map(|offset| format!("U+FEFF at byte {offset}: only a leading one is stripped, this one becomes data or part of a field name")),
         json!(late_bom),
     );
@@ -253,28 +350,19 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
         }
     }
     add(
-        "server.stream.retry-digits",
-        "retry values are ASCII digits only (milliseconds)",
-        &["#processField \"retry\""],
-        Level::Must,
+        &STREAM_RETRY_DIGITS,
         bad_retry
             .first()
             .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.len(), b["line"])),
         json!(bad_retry.iter().take(5).collect::<Vec<_>>()),
     );
     add(
-        "server.stream.id-without-nul",
-        "id values contain no U+0000 NULL",
-        &["#processField \"id\""],
-        Level::Must,
+        &STREAM_ID_WITHOUT_NUL,
         nul_id.first().map(|_| format!("{} id field(s) with NUL, which clients ignore", nul_id.len())),
         json!(nul_id.iter().take(5).collect::<Vec<_>>()),
     );
     add(
-        "server.stream.known-fields",
-        "Only the fields event, data, id and retry (others are ignored by clients)",
-        &["#processField \"Otherwise\""],
-        Level::Should,
+        &STREAM_KNOWN_FIELDS,
         unknown
             .first()
             .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.len(), u["line"])),
@@ -282,10 +370,7 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     );
     let unterminated = capture.end == End::Eof && (in_event || !rest.is_empty());
     add(
-        "server.stream.events-terminated",
-        "When the stream ends, its last event has its blank line (else it is never dispatched)",
-        &["#event-stream-interpretation \"end of the file\""],
-        Level::Should,
+        &STREAM_EVENTS_TERMINATED,
         unterminated.then(|| "the body ended inside an event: clients discard it".to_owned()),
         json!({"end": format!("{:?}", capture.end), "after_last_line_end": String::from_utf8_lossy(&rest)}),
     );
@@ -297,10 +382,7 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     }
     longest = longest.max(capture.read_for.saturating_sub(previous));
     add(
-        "server.stream.heartbeat",
-        "Never silent longer than the heartbeat limit (a comment every 15 s or so keeps proxies from closing it)",
-        &["#authoring-notes"],
-        Level::Should,
+        &STREAM_HEARTBEAT,
         (longest > heartbeat_limit).then(|| format!("silent for {} ms", longest.as_millis())),
         json!({"longest_silence_ms": longest.as_millis() as u64, "read_ms": capture.read_for.as_millis() as u64}),
     );

@@ -13,82 +13,141 @@ use tokio::sync::mpsc;
 
 use super::http::{self, Url};
 use super::passive::stream_request_headers;
-use super::{Finding, Level};
+use super::{Check, Finding};
+use crate::registry::{Capability, Level};
 
 /// One payload to publish and what must come of it.
 #[derive(Debug, Clone)]
-struct Payload {
-    name: &'static str,
-    title: &'static str,
+pub struct Payload {
+    /// The case: `server.publish.<name>`.
+    pub check: Check,
     json: Value,
     /// The standard cannot carry it: a 4xx refusal passes.
     refusable: bool,
 }
 
-fn payloads() -> Vec<Payload> {
-    let p = |name, title, json, refusable| Payload { name, title, json, refusable };
+/// The spec steps every payload case exercises.
+const PAYLOAD_SPEC: &[&str] = &["#parsing-an-event-stream", "#dispatchMessage step 5"];
+
+/// `server.publish.subscribe`.
+pub const SUBSCRIBE: Check = Check {
+    id: "server.publish.subscribe",
+    title: "Two subscribers can hold the stream open",
+    spec: &["#dom-eventsource step 15.4"],
+    level: Level::Must,
+    needs: &[Capability::Publish],
+};
+
+/// `server.publish.many-quickly`.
+pub const MANY_QUICKLY: Check = Check {
+    id: "server.publish.many-quickly",
+    title: "200 events published back to back reach both subscribers, none lost, in order",
+    spec: &["#dispatchMessage step 8"],
+    level: Level::Must,
+    needs: &[Capability::Publish],
+};
+
+/// `server.publish.last-event-id-resume`.
+pub const LAST_EVENT_ID_RESUME: Check = Check {
+    id: "server.publish.last-event-id-resume",
+    title: "A reconnection with Last-Event-ID: whether missed events are replayed",
+    spec: &["#the-last-event-id-header"],
+    level: Level::Info,
+    needs: &[Capability::Publish],
+};
+
+/// Every active check, in report order.
+pub fn checks() -> Vec<Check> {
+    let mut checks = vec![SUBSCRIBE];
+    checks.extend(payloads().into_iter().map(|p| p.check));
+    checks.extend([MANY_QUICKLY, LAST_EVENT_ID_RESUME]);
+    checks
+}
+
+/// The payloads of contract section 4, each its own case.
+pub fn payloads() -> Vec<Payload> {
+    let p = |id, title, json, refusable| Payload {
+        check: Check { id, title, spec: PAYLOAD_SPEC, level: Level::Must, needs: &[Capability::Publish] },
+        json,
+        refusable,
+    };
     vec![
-        p("plain", "Plain data", json!({"data": "hello"}), false),
+        p("server.publish.plain", "Plain data", json!({"data": "hello"}), false),
         p(
-            "multi-line-lf",
+            "server.publish.multi-line-lf",
             "Data with LF: one event, lines joined by LF",
             json!({"data": "line1\nline2\nline3"}),
             false,
         ),
         p(
-            "multi-line-crlf",
+            "server.publish.multi-line-crlf",
             "Data with CRLF: one event, CRLF arrives as LF",
             json!({"data": "line1\r\nline2"}),
             false,
         ),
         p(
-            "multi-line-cr",
+            "server.publish.multi-line-cr",
             "Data with a lone CR: one event, CR arrives as LF",
             json!({"data": "line1\rline2"}),
             false,
         ),
-        p("trailing-newline", "Data ending in LF keeps it", json!({"data": "ends with a newline\n"}), false),
-        p("leading-spaces", "Leading spaces are kept", json!({"data": "  two leading spaces"}), false),
-        p("colons", "Colons in data", json!({"data": "key: value: more"}), false),
-        p("empty-data", "Empty data is one event with data \"\"", json!({"data": ""}), false),
-        p("non-ascii", "Non-ASCII text", json!({"data": "héllo wörld ✓ 日本語"}), false),
-        p("astral", "Characters outside the BMP", json!({"data": "😀 𝄞 🜁"}), false),
-        p("one-mib", "A 1 MiB data value", json!({"data": "x".repeat(1024 * 1024)}), false),
-        p("event-name", "An event name", json!({"event": "update", "data": "x"}), false),
-        p("id", "An id becomes lastEventId", json!({"id": "ssecheck-id-1", "data": "x"}), false),
-        p("retry", "A retry value", json!({"retry": 2500, "data": "x"}), false),
         p(
-            "all-fields",
+            "server.publish.trailing-newline",
+            "Data ending in LF keeps it",
+            json!({"data": "ends with a newline\n"}),
+            false,
+        ),
+        p(
+            "server.publish.leading-spaces",
+            "Leading spaces are kept",
+            json!({"data": "  two leading spaces"}),
+            false,
+        ),
+        p("server.publish.colons", "Colons in data", json!({"data": "key: value: more"}), false),
+        p("server.publish.empty-data", "Empty data is one event with data \"\"", json!({"data": ""}), false),
+        p("server.publish.non-ascii", "Non-ASCII text", json!({"data": "héllo wörld ✓ 日本語"}), false),
+        p("server.publish.astral", "Characters outside the BMP", json!({"data": "😀 𝄞 🜁"}), false),
+        p("server.publish.one-mib", "A 1 MiB data value", json!({"data": "x".repeat(1024 * 1024)}), false),
+        p("server.publish.event-name", "An event name", json!({"event": "update", "data": "x"}), false),
+        p(
+            "server.publish.id",
+            "An id becomes lastEventId",
+            json!({"id": "ssecheck-id-1", "data": "x"}),
+            false,
+        ),
+        p("server.publish.retry", "A retry value", json!({"retry": 2500, "data": "x"}), false),
+        p(
+            "server.publish.all-fields",
             "event, data, id and retry together",
             json!({"event": "e", "data": "a\nb", "id": "ssecheck-id-2", "retry": 3000}),
             false,
         ),
         p(
-            "id-with-lf",
+            "server.publish.id-with-lf",
             "An id containing LF: refused, or it injects",
             json!({"id": "1\ndata: injected", "data": "x"}),
             true,
         ),
         p(
-            "id-with-cr",
+            "server.publish.id-with-cr",
             "An id containing CR: refused, or it injects",
             json!({"id": "1\revent: injected", "data": "x"}),
             true,
         ),
         p(
-            "id-with-nul",
+            "server.publish.id-with-nul",
             "An id containing NUL: refused, or clients ignore it",
             json!({"id": "1\u{0}2", "data": "x"}),
             true,
         ),
         p(
-            "event-with-lf",
+            "server.publish.event-with-lf",
             "An event name containing LF: refused, or it injects",
             json!({"event": "a\ndata: injected", "data": "x"}),
             true,
         ),
         p(
-            "event-with-crlf",
+            "server.publish.event-with-crlf",
             "An event name containing CRLF: refused, or it injects",
             json!({"event": "a\r\n\r\ndata: injected", "data": "x"}),
             true,
@@ -178,13 +237,13 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             Ok(subscriber) => subscribers.push(subscriber),
             Err(error) => {
                 findings.push(Finding::new(
-                    "server.publish.subscribe",
-                    "Two subscribers can hold the stream open",
-                    &["#dom-eventsource step 15.4"],
-                    Level::Must,
+                    &SUBSCRIBE,
                     Some(format!("cannot open a subscriber: {error}")),
                     Value::Null,
                 ));
+                findings.extend(checks().iter().skip(1).map(|check| {
+                    Finding::skipped(check, "not checked: no subscriber could be opened".to_owned())
+                }));
                 return findings;
             }
         }
@@ -202,18 +261,8 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
     let mut stalled_at: Option<&'static str> = None;
     for payload in payloads() {
         if let Some(first) = stalled_at {
-            findings.push(Finding {
-                status: crate::report::Status::Skip,
-                message: format!("not checked: events stopped arriving at server.publish.{first}"),
-                ..Finding::new(
-                    &format!("server.publish.{}", payload.name),
-                    payload.title,
-                    &[],
-                    Level::Must,
-                    None,
-                    Value::Null,
-                )
-            });
+            let why = format!("not checked: events stopped arriving at {first}");
+            findings.push(Finding::skipped(&payload.check, why));
             continue;
         }
         let started = Instant::now();
@@ -232,7 +281,7 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             let events = match got {
                 Ok(events) => events,
                 Err(events) => {
-                    stalled_at = Some(payload.name);
+                    stalled_at = Some(payload.check.id);
                     problem.get_or_insert(format!(
                         "subscriber {}: the sentinel published after the payload did not arrive within {timeout:?} (events held back in a buffer, or the stream broke); received before it: {}",
                         index + 1,
@@ -271,10 +320,7 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             _ => {}
         }
         findings.push(Finding::new(
-            &format!("server.publish.{}", payload.name),
-            payload.title,
-            &["#parsing-an-event-stream", "#dispatchMessage step 5"],
-            Level::Must,
+            &payload.check,
             problem,
             json!({
                 "published": payload.json,
@@ -284,9 +330,19 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             }),
         ));
     }
-    if stalled_at.is_none() {
-        findings.push(many_quickly(&mut subscribers, publish, timeout, &mut sentinel_count).await);
-        findings.push(resume(stream, publish, timeout).await);
+    match stalled_at {
+        None => {
+            findings.push(many_quickly(&mut subscribers, publish, timeout, &mut sentinel_count).await);
+            findings.push(resume(stream, publish, timeout).await);
+        }
+        Some(first) => {
+            for check in [MANY_QUICKLY, LAST_EVENT_ID_RESUME] {
+                findings.push(Finding::skipped(
+                    &check,
+                    format!("not checked: events stopped arriving at {first}"),
+                ));
+            }
+        }
     }
     findings
 }
@@ -338,14 +394,7 @@ async fn many_quickly(
         }
         counts.push(seen.len());
     }
-    Finding::new(
-        "server.publish.many-quickly",
-        "200 events published back to back reach both subscribers, none lost, in order",
-        &["#dispatchMessage step 8"],
-        Level::Must,
-        problem,
-        json!({"received": counts}),
-    )
+    Finding::new(&MANY_QUICKLY, problem, json!({"received": counts}))
 }
 
 /// Reconnecting with Last-Event-ID: does the server replay what followed?
@@ -375,12 +424,5 @@ async fn resume(stream: &Url, publish: &Url, timeout: Duration) -> Finding {
         (Err(error), _) => format!("could not publish: {error}"),
         (_, Err(error)) => format!("could not reconnect: {error}"),
     };
-    Finding::new(
-        "server.publish.last-event-id-resume",
-        "A reconnection with Last-Event-ID: whether missed events are replayed",
-        &["#the-last-event-id-header"],
-        Level::Info,
-        Some(outcome),
-        Value::Null,
-    )
+    Finding::new(&LAST_EVENT_ID_RESUME, Some(outcome), Value::Null)
 }
