@@ -2,9 +2,11 @@
 //! loopback and compares what they do with spec-impl.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod client_mode;
 pub mod http_client;
 pub mod reference_adapter;
 pub mod reference_server;
+pub mod registry;
 pub mod report;
 pub mod server_mode;

@@ -26,6 +26,7 @@ fn case(id: &str, status: Status, message: &str) -> CaseReport {
         }),
         observed: json!({"lines": [{"kind": "open"}], "body": {"hex": "efbbbf64ff0a"}}),
         message: message.to_owned(),
+        baseline: None,
     }
 }
 

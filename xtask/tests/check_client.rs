@@ -3,7 +3,7 @@
 //! bug it can have, while the same adapter without bugs passes; hostile
 //! adapters become findings, never a hang; bad input is exit 2.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use harness::report::{Report, Status};
@@ -12,9 +12,9 @@ fn xtask() -> &'static str {
     env!("CARGO_BIN_EXE_xtask")
 }
 
-/// The buggy adapter, built beside xtask by `cargo test --workspace`.
+/// The buggy adapter (xtask/src/bin/mutant_adapter.rs).
 fn mutant() -> PathBuf {
-    Path::new(xtask()).with_file_name("ssecheck-mutant-adapter")
+    PathBuf::from(env!("CARGO_BIN_EXE_ssecheck-mutant-adapter"))
 }
 
 /// The committed report schema every report written here must follow.
@@ -177,4 +177,101 @@ fn results_are_the_same_on_every_run() {
     let results: Vec<_> =
         runs.into_iter().map(|run| statuses(&run.join().expect("finishes").expect("a report"))).collect();
     assert!(results.iter().all(|r| *r == results[0]), "runs differ: {results:#?}");
+}
+
+fn exit_and_report(adapter: &str, extra: &[&str]) -> (i32, Report) {
+    let (output, report) = run_check(adapter, extra);
+    (output.status.code().unwrap_or(-1), report.expect("a report is written"))
+}
+
+#[test]
+fn strict_turns_warnings_into_failures() {
+    let adapter = format!("{} --bug no-cache-control", mutant().display());
+    let family = ["--case", "connection.request-headers"];
+    let (code, report) = exit_and_report(&adapter, &family);
+    assert_eq!((code, report.summary.warn, report.summary.fail), (0, 1, 0), "a SHOULD is a warning");
+    let (code, report) = exit_and_report(&adapter, &[&family[..], &["--strict"]].concat());
+    assert_eq!((code, report.summary.warn, report.summary.fail), (1, 0, 1), "--strict fails it");
+}
+
+#[test]
+fn a_baseline_counts_only_new_failures() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mutant = mutant();
+    let family = ["--case", "parse.line-endings", "--jobs", "8"];
+    let before = dir.path().join("before");
+    let output = Command::new(xtask())
+        .args(["check", "--no-progress", "--client"])
+        .arg(format!("{} --bug crlf-split-twice", mutant.display()))
+        .arg("--out")
+        .arg(&before)
+        .args(family)
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(1), "the baseline run has failures");
+    let baseline = before.join("report.json");
+    let baseline = baseline.to_str().expect("UTF-8");
+    // The same bug again: failures, but none new.
+    let same = format!("{} --bug crlf-split-twice", mutant.display());
+    let (code, report) = exit_and_report(&same, &[&family[..], &["--baseline", baseline]].concat());
+    let summary = report.baseline.expect("the comparison is in the report");
+    assert!(report.summary.fail > 0);
+    assert_eq!((code, summary.new_fail, summary.fixed), (0, 0, 0));
+    // Another bug: new failures, and the old ones fixed.
+    let other = format!("{} --bug lone-cr-waits", mutant.display());
+    let (code, report) = exit_and_report(&other, &[&family[..], &["--baseline", baseline]].concat());
+    let summary = report.baseline.expect("the comparison is in the report");
+    assert_eq!(code, 1);
+    assert!(summary.new_fail > 0 && summary.fixed > 0, "{summary:?}");
+    let marked = report.cases.iter().filter(|c| c.baseline == Some(harness::report::BaselineMark::NewFail));
+    assert!(marked.clone().all(|c| c.status == Status::Fail) && marked.count() == summary.new_fail);
+}
+
+#[test]
+fn the_registry_lists_every_case_once() {
+    let list = |extra: &[&str]| {
+        let output =
+            Command::new(xtask()).args(["check", "--list"]).args(extra).output().expect("xtask runs");
+        assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8(output.stdout).expect("UTF-8")
+    };
+    let entries: Vec<serde_json::Value> = serde_json::from_str(&list(&["--json"])).expect("JSON");
+    let mut ids: Vec<&str> = entries.iter().map(|e| e["id"].as_str().expect("an id")).collect();
+    assert!(entries.iter().any(|e| e["mode"] == "server") && entries.iter().any(|e| e["mode"] == "client"));
+    for entry in &entries {
+        assert!(["must", "should", "info"].contains(&entry["level"].as_str().expect("a level")));
+        assert!(!entry["spec"].as_array().expect("spec keys").is_empty(), "{entry}");
+    }
+    assert_eq!(list(&[]).lines().count(), ids.len());
+    ids.sort_unstable();
+    let count = ids.len();
+    ids.dedup();
+    assert_eq!(ids.len(), count, "ids are unique");
+    let publish = list(&["--server", "http://127.0.0.1:1/", "--case", "server.publish"]);
+    assert!(publish.lines().all(|line| line.split('\t').nth(2) == Some("publish")), "{publish}");
+}
+
+#[test]
+fn ctrl_c_still_writes_the_report() {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let child = Command::new(xtask())
+        .args(["check", "--no-progress", "--jobs", "1", "--case", "connection", "--client"])
+        .arg(mutant())
+        .arg("--out")
+        .arg(out.path())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("xtask starts");
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().expect("kill runs");
+    assert!(status.success());
+    let output = child.wait_with_output().expect("xtask ends");
+    assert_eq!(output.status.code(), Some(2), "{}", String::from_utf8_lossy(&output.stderr));
+    let report: Report =
+        serde_json::from_slice(&std::fs::read(out.path().join("report.json")).expect("report.json"))
+            .expect("JSON");
+    let unfinished =
+        report.cases.iter().filter(|c| c.status == Status::Skip && c.message.contains("interrupted")).count();
+    assert!(unfinished > 0 && unfinished < report.cases.len(), "{:?}", report.summary);
 }

@@ -1,21 +1,26 @@
-//! `cargo xtask check --client "CMD ARG..."` (../shared/contracts.md
-//! sections 3 and 5).
+//! `check`: `--client "CMD ARG..."`, `--server URL [--publish URL]`, or with
+//! neither the self-check of the references (../shared/contracts.md sections
+//! 3 to 5).
 
-use std::io::Write as _;
+use std::io::{IsTerminal as _, Write as _};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use anyhow::{Context, bail};
-use harness::client_mode::{self, adapter::AdapterCommand, cases::Need};
-use harness::reference_server::{self, ReferenceServer};
-use harness::report::{Report, Status, rfc3339};
-use harness::server_mode;
+
+use super::progress::Progress;
+use crate::client_mode::{self, adapter::AdapterCommand, cases::Need};
+use crate::reference_server::{self, ReferenceServer};
+use crate::registry::{self, Entry, Mode};
+use crate::report::{CaseReport, Report, Status, rfc3339};
+use crate::server_mode;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 With no --client or --server, the check runs the embedded defaults: the reference \
-server (cargo xtask serve) through server mode and the reference client (cargo xtask client) \
+server (the serve command) through server mode and the reference client (the client command) \
 through client mode, so a fresh checkout shows the whole suite working.
 
 The adapter command is run once per case as `CMD ARG... URL` (URL also in SSE_URL; \
@@ -25,7 +30,12 @@ event lines (JSON Lines) on stdout until it is killed or its stdin closes: \
 {\"kind\":\"error\",\"readyState\":0|2}; retry and comment lines are optional. \
 See README.md, \"Checking a client\".
 
-Exit status: 0 no case failed, 1 one or more failed, 2 the check could not run.")]
+Levels: a MUST case that deviates fails, a SHOULD case warns (--strict: fails), an info \
+case only names the behaviour seen.
+
+Exit status: 0 no case failed, 1 one or more failed (with --baseline: one or more failed \
+that did not fail in the baseline), 2 the check could not run or was interrupted (Ctrl-C; \
+the report is still written, unfinished cases marked skip).")]
 pub struct Args {
     /// Check an SSE client: its adapter command, as one shell-quoted string.
     #[arg(long, value_name = "CMD ARG...", conflicts_with = "server")]
@@ -62,12 +72,23 @@ pub struct Args {
     /// Leave out the cases whose id starts with PREFIX (repeatable).
     #[arg(long = "skip", value_name = "PREFIX")]
     skips: Vec<String>,
-    /// Where to write report.json, report.md and junit.xml
-    /// [default: reports/<target-name>/].
+    /// Warnings fail too (exit status 1).
+    #[arg(long)]
+    strict: bool,
+    /// Compare with an earlier report.json of the same target: each case is
+    /// marked new-fail, fixed or unchanged, and only new failures set exit
+    /// status 1.
+    #[arg(long, value_name = "REPORT.JSON")]
+    baseline: Option<PathBuf>,
+    /// Where to write report.json, report.md, report.html and junit.xml
+    /// [default: reports/<target-name>/, or reports/self-check/{server,client}/].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// What stdout gets: a human summary, or the report as one JSON line.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
     /// Seconds a case may wait for what it expects (on top of the delays its
-    /// scenario asks for).
+    /// scenario asks for); with --server, the deadline of every request.
     #[arg(long, value_name = "SECS", default_value_t = 10.0)]
     timeout: f64,
     /// Milliseconds a case keeps watching after everything expected happened,
@@ -77,12 +98,32 @@ pub struct Args {
     /// Cases run at once.
     #[arg(long, value_name = "N", default_value_t = 24)]
     jobs: usize,
-    /// Print the selected cases (id, level, title) and exit without running them.
+    /// Print the selected cases of the registry (id, level, needs, title) and
+    /// exit without running them.
     #[arg(long)]
     list: bool,
-    /// No progress lines on stderr.
+    /// With --list: print the registry as JSON.
+    #[arg(long, requires = "list")]
+    json: bool,
+    /// No progress on stderr.
     #[arg(long)]
     no_progress: bool,
+}
+
+/// What stdout gets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Format {
+    /// Failures and warnings, one a line, then the counts.
+    Human,
+    /// The report, as report.json holds it, on one line.
+    Json,
+}
+
+/// One finished (or interrupted) check and where its report went.
+#[derive(Debug)]
+struct Run {
+    report: Report,
+    interrupted: bool,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -95,11 +136,73 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             bail!("{flag} must be a positive number of seconds");
         }
     }
-    match (&args.client, &args.server) {
-        (Some(client), _) => run_client(args, client),
-        (None, Some(server)) => run_server(args, server),
-        (None, None) => run_self_check(args),
+    if args.list {
+        return list(args);
     }
+    let baseline = match &args.baseline {
+        Some(_) if args.client.is_none() && args.server.is_none() => {
+            bail!("--baseline compares one target's reports: give --client or --server")
+        }
+        Some(path) => Some(read_baseline(path)?),
+        None => None,
+    };
+    let runs = match (&args.client, &args.server) {
+        (Some(client), _) => {
+            let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(client)));
+            vec![check_client(args, client, client, &out, baseline.as_ref())?]
+        }
+        (None, Some(server)) => {
+            let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(server)));
+            vec![check_server(args, server, args.publish.as_deref(), &out, baseline.as_ref())?]
+        }
+        (None, None) => self_check(args)?,
+    };
+    if runs.iter().any(|run| run.interrupted) {
+        eprintln!("error: interrupted: the report marks the cases that did not finish");
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::from(runs.iter().map(|run| run.report.exit_code()).max().unwrap_or(0)))
+}
+
+/// `--list [--json]`: the registry entries the mode and prefixes select.
+fn list(args: &Args) -> anyhow::Result<ExitCode> {
+    let mut entries = Vec::new();
+    if args.server.is_none() {
+        entries.extend(registry::client().context("cannot read the fixture corpus")?);
+    }
+    if args.client.is_none() {
+        entries.extend(registry::server());
+    }
+    entries.retain(|entry| registry::selected(&entry.id, &args.cases, &args.skips));
+    if entries.is_empty() {
+        bail!("no case matches the --case / --skip prefixes given");
+    }
+    let mut stdout = std::io::stdout().lock();
+    if args.json {
+        writeln!(stdout, "{}", serde_json::to_string_pretty(&entries)?)?;
+    } else {
+        for Entry { id, title, level, needs, .. } in &entries {
+            let needs: Vec<&str> = needs.iter().map(|need| need.name()).collect();
+            let needs = if needs.is_empty() { "-".to_owned() } else { needs.join(",") };
+            writeln!(stdout, "{id}\t{}\t{needs}\t{title}", level_name(*level))?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn level_name(level: registry::Level) -> &'static str {
+    match level {
+        registry::Level::Must => "must",
+        registry::Level::Should => "should",
+        registry::Level::Info => "info",
+    }
+}
+
+fn read_baseline(path: &Path) -> anyhow::Result<Report> {
+    let bytes =
+        std::fs::read(path).with_context(|| format!("cannot read the baseline {}", path.display()))?;
+    serde_json::from_slice(&bytes)
+        .with_context(|| format!("the baseline {} is not an ssecheck report.json", path.display()))
 }
 
 fn client_options(args: &Args, adapter: AdapterCommand) -> client_mode::Options {
@@ -119,18 +222,6 @@ fn client_options(args: &Args, adapter: AdapterCommand) -> client_mode::Options 
         timeout: Duration::from_secs_f64(args.timeout),
         quiet: Duration::from_millis(args.quiet_ms),
         jobs: args.jobs,
-        progress: !args.no_progress,
-    }
-}
-
-fn server_options(args: &Args, url: &str, publish: Option<String>) -> server_mode::Options {
-    server_mode::Options {
-        url: url.to_owned(),
-        publish,
-        duration: Duration::from_secs_f64(args.duration),
-        max_bytes: args.max_bytes,
-        timeout: Duration::from_secs_f64(args.timeout),
-        heartbeat_limit: Duration::from_secs_f64(args.heartbeat_limit),
     }
 }
 
@@ -138,89 +229,185 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
 }
 
-fn run_client(args: &Args, client: &str) -> anyhow::Result<ExitCode> {
-    let adapter = AdapterCommand::parse(client).map_err(anyhow::Error::msg)?;
-    let cases = client_mode::select(&args.cases, &args.skips)?;
+/// A case that did not finish because the run was interrupted.
+fn unfinished(id: &str, title: &str, spec: &[String]) -> CaseReport {
+    CaseReport {
+        id: id.to_owned(),
+        title: title.to_owned(),
+        spec: spec.to_vec(),
+        status: Status::Skip,
+        expected: serde_json::Value::Null,
+        observed: serde_json::Value::Null,
+        message: "unfinished: the run was interrupted (Ctrl-C)".to_owned(),
+        baseline: None,
+    }
+}
+
+/// Client mode: `command` is the adapter, `target` its name in the report.
+fn check_client(
+    args: &Args,
+    command: &str,
+    target: &str,
+    out: &Path,
+    baseline: Option<&Report>,
+) -> anyhow::Result<Run> {
+    let adapter = AdapterCommand::parse(command).map_err(anyhow::Error::msg)?;
+    let cases = client_mode::select(&args.cases, &args.skips).context("cannot read the fixture corpus")?;
     if cases.is_empty() {
         bail!("no case matches the --case / --skip prefixes given (see --list)");
     }
-    if args.list {
-        let mut stdout = std::io::stdout().lock();
-        for case in &cases {
-            writeln!(stdout, "{}\t{:?}\t{}", case.id, case.level, case.title)?;
-        }
-        return Ok(ExitCode::SUCCESS);
-    }
     check_executable(&adapter.program)?;
-    let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(client)));
-    check_writable(&out)?;
+    check_writable(out)?;
     let options = client_options(args, adapter);
-    let started = SystemTime::now();
-    let clock = Instant::now();
+    let registered: Vec<(String, String, Vec<String>)> =
+        cases.iter().map(|c| (c.id.clone(), c.title.clone(), c.spec.clone())).collect();
+    let progress = Arc::new(Progress::new(cases.len(), !args.no_progress));
+    let finished: Arc<Mutex<Vec<Option<CaseReport>>>> = Arc::new(Mutex::new(vec![None; cases.len()]));
+    let on_done = {
+        let (progress, finished) = (progress.clone(), finished.clone());
+        move |index: usize, report: &CaseReport| {
+            progress.finished(report);
+            finished.lock().unwrap_or_else(PoisonError::into_inner)[index] = Some(report.clone());
+        }
+    };
+    let (started, clock) = (SystemTime::now(), Instant::now());
     let runtime = runtime()?;
-    let cases = runtime.block_on(client_mode::run(cases, &options))?;
-    let report = finish(client, "client", (started, clock), cases, &out)?;
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = client_mode::run(cases, &options, on_done) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
+    progress.clear();
     runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(ExitCode::from(report.exit_code()))
+    let (reports, interrupted) = match outcome {
+        Some(result) => (result?, false),
+        None => {
+            let finished = std::mem::take(&mut *finished.lock().unwrap_or_else(PoisonError::into_inner));
+            let reports = finished
+                .into_iter()
+                .zip(&registered)
+                .map(|(report, (id, title, spec))| report.unwrap_or_else(|| unfinished(id, title, spec)))
+                .collect();
+            (reports, true)
+        }
+    };
+    let report = finish(args, target, "client", (started, clock), reports, out, baseline)?;
+    Ok(Run { report, interrupted })
 }
 
-fn run_server(args: &Args, server: &str) -> anyhow::Result<ExitCode> {
-    let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(server)));
-    check_writable(&out)?;
-    let options = server_options(args, server, args.publish.clone());
-    let started = SystemTime::now();
-    let clock = Instant::now();
+/// Server mode on `url`.
+fn check_server(
+    args: &Args,
+    url: &str,
+    publish: Option<&str>,
+    out: &Path,
+    baseline: Option<&Report>,
+) -> anyhow::Result<Run> {
+    let selected: Vec<Entry> = registry::server()
+        .into_iter()
+        .filter(|e| registry::selected(&e.id, &args.cases, &args.skips))
+        .collect();
+    if selected.is_empty() {
+        bail!("no case matches the --case / --skip prefixes given (see --list)");
+    }
+    check_writable(out)?;
+    let options = server_mode::Options {
+        url: url.to_owned(),
+        publish: publish.map(str::to_owned),
+        duration: Duration::from_secs_f64(args.duration),
+        max_bytes: args.max_bytes,
+        timeout: Duration::from_secs_f64(args.timeout),
+        heartbeat_limit: Duration::from_secs_f64(args.heartbeat_limit),
+    };
+    let (started, clock) = (SystemTime::now(), Instant::now());
     let runtime = runtime()?;
-    let findings = runtime.block_on(server_mode::run(&options))?;
-    let report = finish(server, "server", (started, clock), findings, &out)?;
+    let outcome = runtime.block_on(async {
+        tokio::select! {
+            result = server_mode::run(&options) => Some(result),
+            _ = tokio::signal::ctrl_c() => None,
+        }
+    });
     runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(ExitCode::from(report.exit_code()))
+    let (findings, interrupted) = match outcome {
+        Some(result) => (result?, false),
+        None => (selected.iter().map(|e| unfinished(&e.id, &e.title, &e.spec)).collect(), true),
+    };
+    let findings =
+        findings.into_iter().filter(|f| registry::selected(&f.id, &args.cases, &args.skips)).collect();
+    let report = finish(args, url, "server", (started, clock), findings, out, baseline)?;
+    Ok(Run { report, interrupted })
 }
 
 /// The main job: the reference server through server mode and the reference
 /// client through client mode.
-fn run_self_check(args: &Args) -> anyhow::Result<ExitCode> {
+fn self_check(args: &Args) -> anyhow::Result<Vec<Run>> {
     let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join("self-check"));
     check_writable(&out)?;
+    let exe = std::env::current_exe().context("cannot find this program to run its reference client")?;
+    let client = format!("'{}' client", exe.display().to_string().replace('\'', "'\\''"));
     let runtime = runtime()?;
     let server = runtime
         .block_on(ReferenceServer::start(([127, 0, 0, 1], 0).into(), reference_server::Config::default()))
         .context("cannot start the reference server on 127.0.0.1")?;
-    let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "== server mode: the reference server at {}", server.events_url())?;
-    let options = server_options(args, &server.events_url(), Some(server.publish_url()));
-    let (started, clock) = (SystemTime::now(), Instant::now());
-    let findings = runtime.block_on(server_mode::run(&options))?;
-    drop(stdout);
-    let server_report =
-        finish(&server.events_url(), "server", (started, clock), findings, &out.join("server"))?;
-
-    let exe = std::env::current_exe().context("cannot find this program to run its reference client")?;
-    let command = format!("'{}' client", exe.display().to_string().replace('\'', "'\\''"));
-    writeln!(std::io::stdout().lock(), "== client mode: the reference client ({command})")?;
-    let adapter = AdapterCommand::parse(&command).map_err(anyhow::Error::msg)?;
-    let cases = client_mode::select(&args.cases, &args.skips)?;
-    let options = client_options(args, adapter);
-    let (started, clock) = (SystemTime::now(), Instant::now());
-    let cases = runtime.block_on(client_mode::run(cases, &options))?;
-    let client_report = finish("cargo xtask client", "client", (started, clock), cases, &out.join("client"))?;
+    let mut runs = Vec::new();
+    let has_cases = |mode: Mode| -> anyhow::Result<bool> {
+        let entries = if mode == Mode::Client { registry::client()? } else { registry::server() };
+        Ok(entries.iter().any(|e| registry::selected(&e.id, &args.cases, &args.skips)))
+    };
+    if has_cases(Mode::Server)? {
+        if args.format == Format::Human {
+            writeln!(
+                std::io::stdout().lock(),
+                "== server mode: the reference server at {}",
+                server.events_url()
+            )?;
+        }
+        let run =
+            check_server(args, &server.events_url(), Some(&server.publish_url()), &out.join("server"), None)?;
+        let interrupted = run.interrupted;
+        runs.push(run);
+        if interrupted {
+            return Ok(runs);
+        }
+    }
+    if has_cases(Mode::Client)? {
+        if args.format == Format::Human {
+            writeln!(std::io::stdout().lock(), "== client mode: the reference client ({client})")?;
+        }
+        runs.push(check_client(args, &client, "ssecheck client", &out.join("client"), None)?);
+    }
+    if runs.is_empty() {
+        bail!("no case matches the --case / --skip prefixes given (see --list)");
+    }
     drop(server);
     runtime.shutdown_timeout(Duration::from_secs(1));
-    Ok(ExitCode::from(server_report.exit_code().max(client_report.exit_code())))
+    Ok(runs)
 }
 
-/// Builds the report of a run that started at `started`, writes it to `out`
-/// and prints its summary.
+/// Builds the report, applies --strict and --baseline, writes it to `out`
+/// and prints it.
 fn finish(
+    args: &Args,
     target: &str,
     mode: &str,
     (started, clock): (SystemTime, Instant),
-    cases: Vec<harness::report::CaseReport>,
+    cases: Vec<CaseReport>,
     out: &Path,
+    baseline: Option<&Report>,
 ) -> anyhow::Result<Report> {
-    let report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
+    let mut report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
+    if args.strict {
+        report.make_strict();
+    }
+    if let (Some(baseline), Some(path)) = (baseline, &args.baseline) {
+        report.compare_with(baseline, &path.display().to_string());
+    }
     report.write_to(out).with_context(|| format!("cannot write the report to {}", out.display()))?;
-    print_summary(&report, out)?;
+    match args.format {
+        Format::Human => print_summary(&report, out)?,
+        Format::Json => writeln!(std::io::stdout().lock(), "{}", serde_json::to_string(&report)?)?,
+    }
     Ok(report)
 }
 
@@ -236,7 +423,7 @@ fn target_name(command: &str) -> String {
         .collect::<Vec<_>>()
         .join("-");
     let name: String = name.chars().take(60).collect();
-    if name.is_empty() { "client".to_owned() } else { name }
+    if name.is_empty() { "target".to_owned() } else { name }
 }
 
 /// Bad input from the user is one clear error before any case runs.
@@ -267,10 +454,34 @@ fn check_writable(out: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Failures and warnings, one a line (coloured on a terminal), then the counts.
 fn print_summary(report: &Report, out: &Path) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
+    let colour = stdout.is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let paint = |status: Status| {
+        let code = match status {
+            Status::Fail => "1;31",
+            Status::Warn => "1;33",
+            Status::Info => "1;34",
+            Status::Skip => "2",
+            Status::Pass => "1;32",
+        };
+        if colour {
+            format!("\x1b[{code}m{:<4}\x1b[0m", status.name())
+        } else {
+            format!("{:<4}", status.name())
+        }
+    };
     for case in report.cases.iter().filter(|c| matches!(c.status, Status::Fail | Status::Warn)) {
-        writeln!(stdout, "{:<4} {}: {}", case.status.name(), case.id, case.message)?;
+        let mark = case.baseline.map_or(String::new(), |mark| format!(" [{}]", mark.name()));
+        writeln!(stdout, "{} {}{mark}: {}", paint(case.status), case.id, case.message)?;
+    }
+    if let Some(baseline) = &report.baseline {
+        writeln!(
+            stdout,
+            "against {}: {} new failure(s), {} fixed, {} unchanged",
+            baseline.report, baseline.new_fail, baseline.fixed, baseline.unchanged
+        )?;
     }
     let s = &report.summary;
     writeln!(

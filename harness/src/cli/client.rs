@@ -22,14 +22,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (None, Ok(url)) => url,
         (None, Err(_)) => bail!("no URL: give one, or set SSE_URL"),
     };
-    harness::http_client::Url::parse(&url).map_err(anyhow::Error::msg)?;
+    crate::http_client::Url::parse(&url).map_err(anyhow::Error::msg)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
     runtime
-        .block_on(harness::reference_adapter::run(&url, tokio::io::stdout(), stdin))
+        .block_on(crate::reference_adapter::run(&url, tokio::io::stdout(), stdin))
         .map_err(anyhow::Error::msg)?;
     // stdin's reader is a blocking thread that never ends while stdin is open.
     runtime.shutdown_background();

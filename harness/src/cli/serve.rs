@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use crate::reference_server::{Config, ReferenceServer};
 use anyhow::Context;
-use harness::reference_server::{Config, ReferenceServer};
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\

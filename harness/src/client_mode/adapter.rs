@@ -155,13 +155,18 @@ pub fn spawn(
 }
 
 impl Running {
-    /// Kills the adapter's whole process group and returns the end of its
-    /// stderr. Never waits long: the group is sent SIGKILL.
-    pub async fn kill(mut self) -> String {
+    /// Sends SIGKILL to the adapter's process group (it leads its own group).
+    fn kill_group(&mut self) {
         if let Some(pid) = self.child.id() {
             let group = nix::unistd::Pid::from_raw(i32::try_from(pid).unwrap_or(i32::MAX));
             let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         }
+    }
+
+    /// Kills the adapter's whole process group and returns the end of its
+    /// stderr. Never waits long: the group is sent SIGKILL.
+    pub async fn kill(mut self) -> String {
+        self.kill_group();
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await;
         drop(self.stdin.take());
@@ -172,6 +177,13 @@ impl Running {
             Ok(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
             _ => String::new(),
         }
+    }
+}
+
+impl Drop for Running {
+    /// A case aborted (Ctrl-C) still leaves no adapter behind.
+    fn drop(&mut self) {
+        self.kill_group();
     }
 }
 

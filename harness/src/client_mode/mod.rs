@@ -8,13 +8,12 @@ pub mod expectation;
 pub mod scenario;
 pub mod server;
 
-use std::io::Write as _;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
 
 use self::adapter::{AdapterCommand, Output};
 use self::cases::{ClientCase, Level, Need, Subject};
@@ -38,55 +37,42 @@ pub struct Options {
     pub quiet: Duration,
     /// How many cases run at once.
     pub jobs: usize,
-    /// Print progress on stderr.
-    pub progress: bool,
-}
-
-/// Whether `id` is selected by the `only` and `skip` prefixes.
-pub fn selected(id: &str, only: &[String], skip: &[String]) -> bool {
-    let matches = |prefix: &String| id.starts_with(prefix.as_str());
-    (only.is_empty() || only.iter().any(matches)) && !skip.iter().any(matches)
 }
 
 /// The cases the `only` and `skip` prefixes select, in registry order.
 pub fn select(only: &[String], skip: &[String]) -> Result<Vec<ClientCase>, fixtures::LoadError> {
-    Ok(cases::all()?.into_iter().filter(|c| selected(&c.id, only, skip)).collect())
+    Ok(cases::all()?.into_iter().filter(|c| crate::registry::selected(&c.id, only, skip)).collect())
 }
 
-/// Runs `cases` and returns their reports in the same order.
-pub async fn run(cases: Vec<ClientCase>, options: &Options) -> anyhow::Result<Vec<CaseReport>> {
+/// Runs `cases` and returns their reports in the same order; `on_done` is
+/// called as each case finishes (with its index in `cases`). Dropping the
+/// returned future aborts every case still running and kills its adapter.
+pub async fn run(
+    cases: Vec<ClientCase>,
+    options: &Options,
+    on_done: impl Fn(usize, &CaseReport) + Send + Sync + 'static,
+) -> anyhow::Result<Vec<CaseReport>> {
     let server = Arc::new(Server::start().await?);
     let jobs = Arc::new(Semaphore::new(options.jobs.max(1)));
-    let done = Arc::new(AtomicUsize::new(0));
-    let failed = Arc::new(AtomicUsize::new(0));
+    let on_done = Arc::new(on_done);
     let total = cases.len();
-    let mut tasks = Vec::with_capacity(total);
+    let mut tasks = JoinSet::new();
     for (index, case) in cases.into_iter().enumerate() {
-        let (server, jobs, options) = (server.clone(), jobs.clone(), options.clone());
-        let (done, failed) = (done.clone(), failed.clone());
-        tasks.push(tokio::spawn(async move {
+        let (server, jobs, options, on_done) =
+            (server.clone(), jobs.clone(), options.clone(), on_done.clone());
+        tasks.spawn(async move {
             let _permit = jobs.acquire_owned().await;
             let report = run_case(&server, index, &case, &options).await;
-            if report.status == Status::Fail {
-                failed.fetch_add(1, Ordering::Relaxed);
-            }
-            let finished = done.fetch_add(1, Ordering::Relaxed) + 1;
-            if options.progress && (finished % 25 == 0 || finished == total) {
-                let mut stderr = std::io::stderr().lock();
-                let _ = writeln!(
-                    stderr,
-                    "ssecheck: {finished}/{total} cases done, {} failed",
-                    failed.load(Ordering::Relaxed)
-                );
-            }
-            report
-        }));
+            on_done(index, &report);
+            (index, report)
+        });
     }
-    let mut reports = Vec::with_capacity(total);
-    for task in tasks {
-        reports.push(task.await?);
+    let mut reports: Vec<Option<CaseReport>> = vec![None; total];
+    while let Some(finished) = tasks.join_next().await {
+        let (index, report) = finished?;
+        reports[index] = Some(report);
     }
-    Ok(reports)
+    Ok(reports.into_iter().flatten().collect())
 }
 
 /// What one adapter did in one case.
@@ -119,6 +105,7 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
         expected,
         observed,
         message,
+        baseline: None,
     };
     if let Some(need) = case.needs.iter().find(|need| options.lacks.contains(need)) {
         let message = format!("the adapter declared it cannot {}", need_name(*need));
@@ -243,6 +230,7 @@ fn need_name(need: Need) -> &'static str {
         Need::Reconnect => "reconnect (--no-reconnect)",
         Need::LastEventId => "expose lastEventId / send Last-Event-ID (--no-last-event-id)",
         Need::Retry => "honour retry (--no-retry)",
+        Need::Publish => "publish events (--publish)",
     }
 }
 

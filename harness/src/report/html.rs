@@ -74,6 +74,16 @@ impl Report {
             self.duration_ms as f64 / 1000.0,
             self.exit_code()
         );
+        if let Some(baseline) = &self.baseline {
+            let _ = writeln!(
+                html,
+                "<p class=\"meta\">Against the baseline {}: <strong>{} new failure(s)</strong>, {} fixed, {} unchanged.</p>",
+                escape(&baseline.report),
+                baseline.new_fail,
+                baseline.fixed,
+                baseline.unchanged
+            );
+        }
         html.push_str("<div class=\"counts\">\n");
         for status in STATUS_ORDER {
             // Passing cases start hidden on a report with anything else to show.
@@ -115,11 +125,12 @@ fn write_case(html: &mut String, case: &CaseReport, open: bool) {
     let _ = writeln!(
         html,
         "<details class=\"case {status}\" data-status=\"{status}\" data-id=\"{}\"{}>\n\
-         <summary><span class=\"badge\">{status}</span> <code>{}</code> {}</summary>",
+         <summary><span class=\"badge\">{status}</span> <code>{}</code> {}{}</summary>",
         escape(&case.id),
         if open { " open" } else { "" },
         escape(&case.id),
-        escape(&case.title)
+        escape(&case.title),
+        case.baseline.map_or(String::new(), |mark| format!(" <em>({})</em>", mark.name()))
     );
     let _ = writeln!(html, "<p>{}</p>", escape(&case.message));
     let links: Vec<String> = case

@@ -6,7 +6,7 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{Report, Status, spec_link};
+use super::{BaselineMark, Report, Status, spec_link};
 
 impl Report {
     /// The Markdown summary: counts, then failures, warnings and info with
@@ -22,6 +22,20 @@ impl Report {
         );
         let _ = writeln!(md, "| pass | fail | warn | info | skip |\n|---|---|---|---|---|");
         let _ = writeln!(md, "| {} | {} | {} | {} | {} |\n", s.pass, s.fail, s.warn, s.info, s.skip);
+        if let Some(baseline) = &self.baseline {
+            let _ = writeln!(
+                md,
+                "Against the baseline `{}`: **{} new failure(s)**, {} fixed, {} unchanged.\n",
+                baseline.report, baseline.new_fail, baseline.fixed, baseline.unchanged
+            );
+            for (mark, heading) in [(BaselineMark::NewFail, "New failures"), (BaselineMark::Fixed, "Fixed")] {
+                let ids: Vec<&str> =
+                    self.cases.iter().filter(|c| c.baseline == Some(mark)).map(|c| c.id.as_str()).collect();
+                if !ids.is_empty() {
+                    let _ = writeln!(md, "{heading}: `{}`\n", ids.join("`, `"));
+                }
+            }
+        }
         for (status, heading) in
             [(Status::Fail, "Failures"), (Status::Warn, "Warnings"), (Status::Info, "Information")]
         {

@@ -7,6 +7,7 @@ use std::path::Path;
 mod html;
 mod junit;
 mod markdown;
+pub mod matrix;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -57,6 +58,45 @@ pub struct CaseReport {
     pub observed: Value,
     /// Why the status, in a sentence.
     pub message: String,
+    /// With `--baseline`: this case against the baseline report.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineMark>,
+}
+
+/// A case compared with the same case in a baseline report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum BaselineMark {
+    /// Fails now; passed, warned, was skipped or was absent in the baseline.
+    NewFail,
+    /// Failed in the baseline; does not fail now.
+    Fixed,
+    /// Fails in both, or in neither.
+    Unchanged,
+}
+
+impl BaselineMark {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::NewFail => "new-fail",
+            Self::Fixed => "fixed",
+            Self::Unchanged => "unchanged",
+        }
+    }
+}
+
+/// The comparison with a baseline report, counted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaselineSummary {
+    /// The baseline report, as given.
+    pub report: String,
+    /// Cases that fail now and did not before.
+    pub new_fail: usize,
+    /// Cases that failed before and do not now.
+    pub fixed: usize,
+    /// The others.
+    pub unchanged: usize,
 }
 
 /// The order reports list statuses in: what needs attention first.
@@ -78,6 +118,21 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The counts of `cases`.
+    pub fn of(cases: &[CaseReport]) -> Self {
+        let mut summary = Self::default();
+        for case in cases {
+            *match case.status {
+                Status::Pass => &mut summary.pass,
+                Status::Fail => &mut summary.fail,
+                Status::Warn => &mut summary.warn,
+                Status::Info => &mut summary.info,
+                Status::Skip => &mut summary.skip,
+            } += 1;
+        }
+        summary
+    }
+
     /// The count of `status`.
     pub fn count(&self, status: Status) -> usize {
         match status {
@@ -109,21 +164,15 @@ pub struct Report {
     pub summary: Summary,
     /// Every case, in registry order.
     pub cases: Vec<CaseReport>,
+    /// With `--baseline`: the comparison, counted. The exit status then
+    /// counts only new failures.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub baseline: Option<BaselineSummary>,
 }
 
 impl Report {
     /// A report over `cases`, with the summary counted.
     pub fn new(target: &str, mode: &str, started: String, duration_ms: u64, cases: Vec<CaseReport>) -> Self {
-        let mut summary = Summary::default();
-        for case in &cases {
-            *match case.status {
-                Status::Pass => &mut summary.pass,
-                Status::Fail => &mut summary.fail,
-                Status::Warn => &mut summary.warn,
-                Status::Info => &mut summary.info,
-                Status::Skip => &mut summary.skip,
-            } += 1;
-        }
         Self {
             tool: format!("ssecheck {}", env!("CARGO_PKG_VERSION")),
             spec: spec_impl::SPEC_VERSION.to_owned(),
@@ -131,9 +180,40 @@ impl Report {
             mode: mode.to_owned(),
             started,
             duration_ms,
-            summary,
+            summary: Summary::of(&cases),
             cases,
+            baseline: None,
         }
+    }
+
+    /// `--strict`: every warning becomes a failure.
+    pub fn make_strict(&mut self) {
+        for case in self.cases.iter_mut().filter(|c| c.status == Status::Warn) {
+            case.status = Status::Fail;
+            case.message = format!("[--strict: a warning fails] {}", case.message);
+        }
+        self.summary = Summary::of(&self.cases);
+    }
+
+    /// `--baseline`: marks each case against the same id in `baseline`.
+    pub fn compare_with(&mut self, baseline: &Report, name: &str) {
+        let failed_before: std::collections::HashSet<&str> =
+            baseline.cases.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+        let mut summary = BaselineSummary { report: name.to_owned(), new_fail: 0, fixed: 0, unchanged: 0 };
+        for case in &mut self.cases {
+            let mark = match (case.status == Status::Fail, failed_before.contains(case.id.as_str())) {
+                (true, false) => BaselineMark::NewFail,
+                (false, true) => BaselineMark::Fixed,
+                _ => BaselineMark::Unchanged,
+            };
+            *match mark {
+                BaselineMark::NewFail => &mut summary.new_fail,
+                BaselineMark::Fixed => &mut summary.fixed,
+                BaselineMark::Unchanged => &mut summary.unchanged,
+            } += 1;
+            case.baseline = Some(mark);
+        }
+        self.baseline = Some(summary);
     }
 
     /// Writes report.json, report.md, report.html and junit.xml into `dir` (created).
@@ -147,9 +227,13 @@ impl Report {
         Ok(())
     }
 
-    /// The exit status the contract gives this report: 1 if a case failed.
+    /// The exit status the contract gives this report: 1 if a case failed;
+    /// with a baseline, 1 only if a case failed that did not fail before.
     pub fn exit_code(&self) -> u8 {
-        u8::from(self.summary.fail > 0)
+        match &self.baseline {
+            Some(baseline) => u8::from(baseline.new_fail > 0),
+            None => u8::from(self.summary.fail > 0),
+        }
     }
 }
 

@@ -1,0 +1,72 @@
+//! Progress on stderr while cases run: a bar when stderr is a terminal, a
+//! plain line every few cases otherwise (CI logs), nothing with
+//! `--no-progress`.
+
+use std::io::{IsTerminal as _, Write as _};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use crate::report::{CaseReport, Status};
+
+/// Plain progress lines are printed every this many cases.
+const PLAIN_EVERY: usize = 50;
+
+/// How progress is shown.
+#[derive(Debug)]
+pub struct Progress {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    total: usize,
+    done: AtomicUsize,
+    failed: AtomicUsize,
+}
+
+impl Progress {
+    /// Progress over `total` cases; `enabled` is false for `--no-progress`.
+    pub fn new(total: usize, enabled: bool) -> Self {
+        let terminal = enabled && std::io::stderr().is_terminal();
+        let bar = terminal.then(|| {
+            let bar = ProgressBar::with_draw_target(Some(total as u64), ProgressDrawTarget::stderr());
+            if let Ok(style) =
+                ProgressStyle::with_template("{bar:40.cyan/blue} {pos}/{len} cases {msg} [{elapsed}]")
+            {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Self {
+            bar,
+            plain: enabled && !terminal,
+            total,
+            done: AtomicUsize::new(0),
+            failed: AtomicUsize::new(0),
+        }
+    }
+
+    /// One case finished.
+    pub fn finished(&self, report: &CaseReport) {
+        if report.status == Status::Fail {
+            self.failed.fetch_add(1, Ordering::Relaxed);
+        }
+        let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
+        let failed = self.failed.load(Ordering::Relaxed);
+        if let Some(bar) = &self.bar {
+            bar.set_message(format!("{failed} failed"));
+            bar.inc(1);
+        } else if self.plain && (done % PLAIN_EVERY == 0 || done == self.total) {
+            let _ = writeln!(
+                std::io::stderr().lock(),
+                "ssecheck: {done}/{} cases done, {failed} failed",
+                self.total
+            );
+        }
+    }
+
+    /// The run is over: the bar is removed.
+    pub fn clear(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
