@@ -128,3 +128,21 @@ fn junit_has_one_testcase_per_case() {
     assert!(xml.contains("tests=\"5\" failures=\"1\" skipped=\"1\""));
     insta::assert_snapshot!("junit_xml", xml);
 }
+
+#[test]
+fn compact_cuts_long_strings_of_passing_cases_only() {
+    let mut report = fixed_report();
+    let long = "x".repeat(10_000);
+    for case in &mut report.cases {
+        case.observed = json!({"lines": [{"data": long}]});
+    }
+    report.compact(100);
+    for case in &report.cases {
+        let data = case.observed["lines"][0]["data"].as_str().expect("a string");
+        if matches!(case.status, Status::Pass | Status::Skip) {
+            assert!(data.len() < 200 && data.contains("9900 more bytes"), "{}: {data}", case.id);
+        } else {
+            assert_eq!(data.len(), 10_000, "{} keeps every byte", case.id);
+        }
+    }
+}

@@ -119,6 +119,10 @@ enum Format {
     Json,
 }
 
+/// The longest string kept in the data of a passing case (see
+/// [`Report::compact`]).
+const PASSING_STRING_LIMIT: usize = 2048;
+
 /// One finished (or interrupted) check and where its report went.
 #[derive(Debug)]
 struct Run {
@@ -397,6 +401,7 @@ fn finish(
     baseline: Option<&Report>,
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
+    report.compact(PASSING_STRING_LIMIT);
     if args.strict {
         report.make_strict();
     }

@@ -186,6 +186,38 @@ impl Report {
         }
     }
 
+    /// Keeps reports small enough to commit: in the data of cases that
+    /// passed or were skipped, strings longer than `limit` bytes and arrays
+    /// longer than 64 items are cut (the cut says how much is missing). Failures, warnings and info keep every
+    /// byte: they are what a reader reproduces.
+    pub fn compact(&mut self, limit: usize) {
+        const LONG_ARRAY: usize = 64;
+        fn shorten(value: &mut Value, limit: usize) {
+            match value {
+                Value::String(text) if text.len() > limit => {
+                    let cut = (0..=limit).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                    let missing = text.len() - cut;
+                    text.truncate(cut);
+                    text.push_str(&format!("... [{missing} more bytes not kept for a passing case]"));
+                }
+                Value::Array(items) => {
+                    if items.len() > LONG_ARRAY {
+                        let missing = items.len() - LONG_ARRAY;
+                        items.truncate(LONG_ARRAY);
+                        items.push(Value::String(format!("... [{missing} more items not kept for a passing case]")));
+                    }
+                    items.iter_mut().for_each(|item| shorten(item, limit));
+                }
+                Value::Object(object) => object.values_mut().for_each(|item| shorten(item, limit)),
+                _ => {}
+            }
+        }
+        for case in self.cases.iter_mut().filter(|c| matches!(c.status, Status::Pass | Status::Skip)) {
+            shorten(&mut case.expected, limit);
+            shorten(&mut case.observed, limit);
+        }
+    }
+
     /// `--strict`: every warning becomes a failure.
     pub fn make_strict(&mut self) {
         for case in self.cases.iter_mut().filter(|c| c.status == Status::Warn) {
