@@ -204,7 +204,9 @@ impl Report {
                     if items.len() > LONG_ARRAY {
                         let missing = items.len() - LONG_ARRAY;
                         items.truncate(LONG_ARRAY);
-                        items.push(Value::String(format!("... [{missing} more items not kept for a passing case]")));
+                        items.push(Value::String(format!(
+                            "... [{missing} more items not kept for a passing case]"
+                        )));
                     }
                     items.iter_mut().for_each(|item| shorten(item, limit));
                 }
