@@ -65,6 +65,12 @@ impl Url {
     }
 }
 
+impl std::fmt::Display for Url {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "http://{}{}", self.authority(), self.target)
+    }
+}
+
 /// A request failed before a response.
 #[derive(Debug, thiserror::Error)]
 pub enum HttpError {

@@ -23,7 +23,7 @@ mod event_source;
 mod event_stream;
 mod extract_a_mime_type;
 mod line_by_line;
-mod location_url;
+pub mod location_url;
 pub mod serialize;
 mod utf8_decode;
 

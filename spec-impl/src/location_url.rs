@@ -9,7 +9,7 @@
 /// Resolves `reference` against `base`; `None` is failure ("If locationURL is
 /// failure, then return a network error"), including a scheme that is not
 /// http or https.
-pub(crate) fn resolve(base: &str, reference: &str) -> Option<String> {
+pub fn resolve(base: &str, reference: &str) -> Option<String> {
     // The URL parser strips leading and trailing C0 control or space.
     let reference = reference.trim_matches(|c: char| c <= ' ');
     let base = Parts::of(base)?;

@@ -1,7 +1,7 @@
 //! `cargo xtask check --client` end to end, as a user runs it: the reference
 //! adapter passes every case; a deliberately buggy adapter is caught for each
-//! bug it can have, while the same adapter without bugs passes; hostile
-//! adapters become findings, never a hang; bad input is exit 2.
+//! bug it can have, while the same adapter without bugs passes; bad input
+//! is exit 2. Hostile adapters and servers are in hostile.rs.
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
@@ -124,25 +124,6 @@ fn every_library_bug_is_caught_and_the_same_adapter_without_bugs_passes() {
         }
     }
     assert!(missed.is_empty(), "bugs not caught: {missed:#?}");
-}
-
-#[test]
-fn hostile_adapters_are_findings_not_hangs() {
-    let one = ["--case", "connection.status.200", "--timeout", "2"];
-    for (adapter, why) in [
-        ("sh -c 'sleep 30'", "prints nothing"),
-        ("true", "exits at once"),
-        ("sh -c 'echo not-json; echo \"{\\\"kind\\\"\"; sleep 30'", "prints lines that are not event lines"),
-        ("sh -c 'yes {\\\"kind\\\":\\\"open\\\"}'", "floods its output"),
-        ("sh -c 'sleep 30 & sleep 30'", "leaves a child holding the pipes"),
-    ] {
-        let started = std::time::Instant::now();
-        let (output, report) = run_check(adapter, &one);
-        let report = report.unwrap_or_else(|| panic!("no report for an adapter that {why}"));
-        assert_eq!(output.status.code(), Some(1), "an adapter that {why}");
-        assert_eq!(report.summary.fail, 1, "an adapter that {why}");
-        assert!(started.elapsed().as_secs() < 20, "an adapter that {why} took {:?}", started.elapsed());
-    }
 }
 
 #[test]

@@ -161,6 +161,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         (None, None) => self_check(args)?,
     };
+    if !args.no_progress {
+        if let Some(kib) = super::progress::peak_memory_kib() {
+            eprintln!("ssecheck: peak memory {:.1} MiB", kib as f64 / 1024.0);
+        }
+    }
     if runs.iter().any(|run| run.interrupted) {
         eprintln!("error: interrupted: the report marks the cases that did not finish");
         return Ok(ExitCode::from(2));

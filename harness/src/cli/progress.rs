@@ -70,3 +70,10 @@ impl Progress {
         }
     }
 }
+
+/// The process's peak resident memory in KiB (`VmHWM`), where /proc has it.
+pub fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}

@@ -12,9 +12,9 @@ use tokio::process::{Child, ChildStdin};
 use tokio::sync::mpsc;
 
 /// The longest line kept, in bytes.
-pub const MAX_LINE: usize = 4 * 1024 * 1024;
+pub const MAX_LINE: usize = 2 * 1024 * 1024;
 /// The most stdout read from one adapter in one case, in bytes.
-pub const MAX_OUTPUT: usize = 16 * 1024 * 1024;
+pub const MAX_OUTPUT: usize = 8 * 1024 * 1024;
 /// Lines read but not yet taken by the case: a flooding adapter then blocks
 /// on its own writes instead of growing the harness's memory.
 const LINES_IN_FLIGHT: usize = 256;

@@ -18,6 +18,10 @@ use tokio::sync::{Notify, mpsc, watch};
 
 use super::scenario::{End, Response};
 
+/// Requests logged per case; later ones are only counted and answered 503
+/// at once, so a client reconnecting in a tight loop cannot grow memory.
+pub const MAX_LOGGED_REQUESTS: usize = 200;
+
 /// The pause between a scripted reset's last write and the reset itself.
 const RESET_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -48,6 +52,8 @@ impl ObservedRequest {
 pub struct CaseRoute {
     script: Mutex<VecDeque<Response>>,
     log: Mutex<Vec<ObservedRequest>>,
+    /// Requests beyond [`MAX_LOGGED_REQUESTS`], only counted.
+    not_logged: std::sync::atomic::AtomicUsize,
     last_end: Mutex<Option<Instant>>,
     /// Woken on every request.
     pub activity: Notify,
@@ -61,9 +67,14 @@ impl CaseRoute {
         lock(&self.log).clone()
     }
 
-    /// How many requests so far.
+    /// How many requests so far, logged or not.
     pub fn request_count(&self) -> usize {
-        lock(&self.log).len()
+        lock(&self.log).len() + self.requests_not_logged()
+    }
+
+    /// Requests beyond [`MAX_LOGGED_REQUESTS`].
+    pub fn requests_not_logged(&self) -> usize {
+        self.not_logged.load(std::sync::atomic::Ordering::Relaxed)
     }
 }
 
@@ -97,6 +108,9 @@ impl Server {
         let accept_task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors (a client reconnecting in a
+                    // tight loop): let connections close before retrying.
+                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
                     continue;
                 };
                 // Each write reaches the client as its own segment.
@@ -127,6 +141,7 @@ impl Server {
         let route = Arc::new(CaseRoute {
             script: Mutex::new(script.into()),
             log: Mutex::default(),
+            not_logged: std::sync::atomic::AtomicUsize::new(0),
             last_end: Mutex::default(),
             activity: Notify::new(),
             over,
@@ -156,6 +171,12 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
             (name.as_str().to_owned(), String::from_utf8_lossy(value.as_bytes()).into_owned())
         })
         .collect();
+    if lock(&route.log).len() >= MAX_LOGGED_REQUESTS {
+        // A client reconnecting in a tight loop: count, answer at once.
+        route.not_logged.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        route.activity.notify_waiters();
+        return plain(StatusCode::SERVICE_UNAVAILABLE);
+    }
     let previous_end = *lock(&route.last_end);
     lock(&route.log).push(ObservedRequest {
         at: Instant::now(),

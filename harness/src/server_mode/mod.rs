@@ -129,10 +129,23 @@ pub enum CannotRun {
 pub async fn run(options: &Options) -> Result<Vec<Finding>, CannotRun> {
     let url = Url::parse(&options.url).map_err(CannotRun::BadUrl)?;
     let publish = options.publish.as_deref().map(Url::parse).transpose().map_err(CannotRun::BadUrl)?;
-    let capture = passive::capture(&url, options.duration, options.max_bytes, options.timeout)
-        .await
-        .map_err(|error| CannotRun::Unreachable(error.to_string()))?;
+    let capture = match passive::capture(&url, options.duration, options.max_bytes, options.timeout).await {
+        Ok(capture) => capture,
+        Err(error @ http::HttpError::Connect(..)) => return Err(CannotRun::Unreachable(error.to_string())),
+        // It took the connection but gave no usable response: that is a
+        // finding about the server, and nothing else can be checked.
+        Err(error) => {
+            let problem = format!("no usable response to GET: {error}");
+            let mut findings = vec![Finding::new(&passive::RESPONSE_STATUS, Some(problem), Value::Null)];
+            findings.extend(checks().iter().skip(1).map(|check| {
+                Finding::skipped(check, "not checked: the stream gave no usable response".to_owned())
+            }));
+            return Ok(findings);
+        }
+    };
     let mut findings = passive::check(&capture, options.heartbeat_limit);
+    // After redirects, the URL that answered is the stream's.
+    let url = capture.final_url.clone();
     findings.extend(http_info(&url, options.timeout, &capture).await);
     match &publish {
         Some(publish) => findings.extend(round_trip::check(&url, publish, options.timeout).await),

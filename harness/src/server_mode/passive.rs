@@ -18,13 +18,24 @@ pub struct Capture {
     pub headers: Vec<(String, String)>,
     /// Time from the request to the response head.
     pub head_after: Duration,
-    /// Body chunks with their arrival time after the head.
-    pub chunks: Vec<(Duration, Bytes)>,
+    /// The body bytes read.
+    pub body: Vec<u8>,
+    /// When each piece of the body arrived, after the head.
+    pub arrivals: Vec<Duration>,
     /// How reading stopped.
     pub end: End,
     /// How long the body was read.
     pub read_for: Duration,
+    /// The redirects followed, in order (clients follow up to 20).
+    pub redirects: Vec<String>,
+    /// The URL that answered (after redirects).
+    pub final_url: Url,
 }
+
+/// Redirects a client follows before it gives up (Fetch's limit).
+const MAX_REDIRECTS: usize = 20;
+/// A line longer than this earns a warning: clients buffer a line whole.
+const LONG_LINE: usize = 1024 * 1024;
 
 /// Why reading stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,11 +51,6 @@ pub enum End {
 }
 
 impl Capture {
-    /// All body bytes.
-    pub fn bytes(&self) -> Vec<u8> {
-        self.chunks.iter().flat_map(|(_, chunk)| chunk.iter().copied()).collect()
-    }
-
     fn header(&self, name: &str) -> Vec<&str> {
         self.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str()).collect()
     }
@@ -65,10 +71,35 @@ pub async fn capture(
     cap: usize,
     timeout: Duration,
 ) -> Result<Capture, http::HttpError> {
-    let mut opened: Opened = http::open(url, "GET", &stream_request_headers(), Bytes::new(), timeout).await?;
+    let mut url = url.clone();
+    let mut redirects = Vec::new();
+    let mut opened: Opened = loop {
+        let opened = match http::open(&url, "GET", &stream_request_headers(), Bytes::new(), timeout).await {
+            // A redirect target that refuses is the server's problem, not the user's.
+            Err(http::HttpError::Connect(target, why)) if !redirects.is_empty() => {
+                return Err(http::HttpError::Protocol(format!("the redirect to {target} failed: {why}")));
+            }
+            result => result?,
+        };
+        let location = opened.header_values("location").first().map(|l| (*l).to_owned());
+        let (true, Some(location)) = (matches!(opened.status, 301 | 302 | 303 | 307 | 308), location) else {
+            break opened;
+        };
+        if redirects.len() == MAX_REDIRECTS {
+            return Err(http::HttpError::Protocol(format!(
+                "more than {MAX_REDIRECTS} redirects (a loop?): clients give up with a network error; the last went to {location}"
+            )));
+        }
+        let next = spec_impl::location_url::resolve(&url.to_string(), &location).ok_or_else(|| {
+            http::HttpError::Protocol(format!("a redirect to {location:?}, not an http(s) URL"))
+        })?;
+        url = Url::parse(&next).map_err(http::HttpError::Protocol)?;
+        redirects.push(next);
+    };
     let start = Instant::now();
     let deadline = start + duration;
-    let mut chunks = Vec::new();
+    let mut body = Vec::new();
+    let mut arrivals = Vec::new();
     let mut total = 0;
     let end = loop {
         match opened.next_chunk(deadline).await {
@@ -77,7 +108,8 @@ pub async fn capture(
             Some(Err(error)) => break End::Broke(error),
             Some(Ok(Some(chunk))) => {
                 total += chunk.len();
-                chunks.push((start.elapsed(), chunk));
+                arrivals.push(start.elapsed());
+                body.extend_from_slice(&chunk[..chunk.len().min(cap.saturating_sub(body.len()))]);
                 if total >= cap {
                     break End::CapReached;
                 }
@@ -88,36 +120,47 @@ pub async fn capture(
         status: opened.status,
         headers: opened.headers.clone(),
         head_after: opened.head_after,
-        chunks,
+        body,
+        arrivals,
         end,
         read_for: start.elapsed(),
+        redirects,
+        final_url: url,
     })
 }
 
-/// One line of the stream, for the line checks.
-#[derive(Debug)]
-struct Line {
-    /// Byte offset of its start in the body.
-    offset: usize,
-    text: String,
-}
-
-/// Splits the body into lines at CRLF, LF and CR; returns the lines and
-/// whatever follows the last line end.
-fn lines(body: &[u8]) -> (Vec<Line>, Vec<u8>) {
-    let mut lines = Vec::new();
+/// Calls `each` with the byte offset and bytes of every line of `body`
+/// (ended by CRLF, LF or CR); returns what follows the last line end.
+fn for_each_line<'b>(body: &'b [u8], mut each: impl FnMut(usize, &'b [u8])) -> &'b [u8] {
     let mut start = 0;
     let mut i = 0;
     while i < body.len() {
         if body[i] == b'\r' || body[i] == b'\n' {
-            lines.push(Line { offset: start, text: String::from_utf8_lossy(&body[start..i]).into_owned() });
+            each(start, &body[start..i]);
             i += if body[i] == b'\r' && body.get(i + 1) == Some(&b'\n') { 2 } else { 1 };
             start = i;
         } else {
             i += 1;
         }
     }
-    (lines, body[start..].to_vec())
+    &body[start..]
+}
+
+/// Lines of one kind of problem: how many, and the first few.
+#[derive(Debug, Default)]
+struct Offending {
+    count: usize,
+    first: Vec<Value>,
+}
+
+impl Offending {
+    fn add(&mut self, offset: usize, line: &str) {
+        self.count += 1;
+        if self.first.len() < 5 {
+            let line: String = line.chars().take(200).collect();
+            self.first.push(json!({"offset": offset, "line": line}));
+        }
+    }
 }
 
 /// `server.response.status`.
@@ -225,6 +268,15 @@ pub const STREAM_HEARTBEAT: Check = Check {
     needs: &[],
 };
 
+/// `server.stream.line-length`.
+pub const STREAM_LINE_LENGTH: Check = Check {
+    id: "server.stream.line-length",
+    title: "No line longer than 1 MiB (clients buffer each line whole; an endless line exhausts them)",
+    spec: &["#event-stream-interpretation \"line by line\""],
+    level: Level::Should,
+    needs: &[],
+};
+
 /// Every passive check, in report order.
 pub const CHECKS: &[Check] = &[
     RESPONSE_STATUS,
@@ -239,13 +291,14 @@ pub const CHECKS: &[Check] = &[
     STREAM_ID_WITHOUT_NUL,
     STREAM_KNOWN_FIELDS,
     STREAM_EVENTS_TERMINATED,
+    STREAM_LINE_LENGTH,
     STREAM_HEARTBEAT,
 ];
 
 /// Every passive finding about `capture`.
 pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     let mut findings = Vec::new();
-    let body = capture.bytes();
+    let body = &capture.body;
     let mut add = |check: &Check, problem: Option<String>, observed: Value| {
         findings.push(Finding::new(check, problem, observed));
     };
@@ -253,7 +306,7 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     add(
         &RESPONSE_STATUS,
         (capture.status != 200).then(|| format!("status {}: a client fails the connection", capture.status)),
-        json!(capture.status),
+        json!({"status": capture.status, "redirects": capture.redirects}),
     );
     let content_types = capture.header("content-type");
     let essence = spec_impl::extract_a_mime_type_essence(&capture.headers);
@@ -296,11 +349,11 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     add(
         &STREAM_FIRST_BYTES,
         body.is_empty().then(|| format!("no body bytes within {:?}", capture.read_for)),
-        json!(capture.chunks.first().map(|(at, _)| at.as_millis() as u64)),
+        json!(capture.arrivals.first().map(|at| at.as_millis() as u64)),
     );
 
     // UTF-8: a sequence cut by the end of reading is not an error.
-    let utf8_error = match std::str::from_utf8(&body) {
+    let utf8_error = match std::str::from_utf8(body) {
         Ok(_) => None,
         Err(error) if error.error_len().is_none() && capture.end != End::Eof => None,
         Err(error) => Some(error.valid_up_to()),
@@ -322,61 +375,83 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
         json!(late_bom),
     );
 
-    let (lines, rest) = lines(&body);
-    let mut bad_retry = Vec::new();
-    let mut nul_id = Vec::new();
-    let mut unknown = Vec::new();
+    let mut bad_retry = Offending::default();
+    let mut nul_id = Offending::default();
+    let mut unknown = Offending::default();
     let mut in_event = false;
-    for line in &lines {
-        if line.text.is_empty() {
+    let mut longest_line = 0;
+    let rest = for_each_line(body, |offset, bytes| {
+        longest_line = longest_line.max(bytes.len());
+        let text = String::from_utf8_lossy(bytes);
+        if text.is_empty() {
             in_event = false;
-            continue;
+            return;
         }
-        if line.text.starts_with(':') {
-            continue;
+        if text.starts_with(':') {
+            return;
         }
         in_event = true;
-        let (field, value) = match line.text.split_once(':') {
+        let (field, value) = match text.split_once(':') {
             Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (line.text.as_str(), ""),
+            None => (text.as_ref(), ""),
         };
         match field {
             "retry" if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) => {
-                bad_retry.push(json!({"offset": line.offset, "line": line.text}));
+                bad_retry.add(offset, &text);
             }
-            "id" if value.contains('\0') => nul_id.push(json!({"offset": line.offset, "line": line.text})),
+            "id" if value.contains('\0') => nul_id.add(offset, &text),
             "event" | "data" | "id" | "retry" => {}
-            _ => unknown.push(json!({"offset": line.offset, "line": line.text})),
+            _ => unknown.add(offset, &text),
         }
-    }
+    });
     add(
         &STREAM_RETRY_DIGITS,
         bad_retry
+            .first
             .first()
-            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.len(), b["line"])),
-        json!(bad_retry.iter().take(5).collect::<Vec<_>>()),
+            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.count, b["line"])),
+        json!(bad_retry.first),
     );
     add(
         &STREAM_ID_WITHOUT_NUL,
-        nul_id.first().map(|_| format!("{} id field(s) with NUL, which clients ignore", nul_id.len())),
-        json!(nul_id.iter().take(5).collect::<Vec<_>>()),
+        nul_id.first.first().map(|_| format!("{} id field(s) with NUL, which clients ignore", nul_id.count)),
+        json!(nul_id.first),
     );
     add(
         &STREAM_KNOWN_FIELDS,
         unknown
+            .first
             .first()
-            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.len(), u["line"])),
-        json!(unknown.iter().take(5).collect::<Vec<_>>()),
+            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.count, u["line"])),
+        json!(unknown.first),
     );
-    let unterminated = capture.end == End::Eof && (in_event || !rest.is_empty());
+    let unterminated = matches!(capture.end, End::Eof | End::Broke(_)) && (in_event || !rest.is_empty());
     add(
         &STREAM_EVENTS_TERMINATED,
-        unterminated.then(|| "the body ended inside an event: clients discard it".to_owned()),
-        json!({"end": format!("{:?}", capture.end), "after_last_line_end": String::from_utf8_lossy(&rest)}),
+        unterminated.then(|| match &capture.end {
+            End::Broke(why) => format!("the connection broke inside an event ({why}): clients discard it"),
+            _ => "the body ended inside an event: clients discard it".to_owned(),
+        }),
+        json!({
+            "end": format!("{:?}", capture.end),
+            "after_last_line_end": String::from_utf8_lossy(&rest[..rest.len().min(200)]),
+            "bytes_after_last_line_end": rest.len(),
+        }),
+    );
+    let longest_line = longest_line.max(rest.len());
+    add(
+        &STREAM_LINE_LENGTH,
+        (longest_line > LONG_LINE).then(|| {
+            format!(
+                "a line of {longest_line} bytes{}: clients buffer each line whole",
+                if longest_line == rest.len() { " that had not ended when reading stopped" } else { "" }
+            )
+        }),
+        json!({"longest_line": longest_line}),
     );
     let mut previous = Duration::ZERO;
     let mut longest = Duration::ZERO;
-    for (at, _) in &capture.chunks {
+    for at in &capture.arrivals {
         longest = longest.max(at.saturating_sub(previous));
         previous = *at;
     }

@@ -16,6 +16,16 @@ use super::passive::stream_request_headers;
 use super::{Check, Finding};
 use crate::registry::{Capability, Level};
 
+/// Decoded events queued per subscriber; the reader then waits, and the
+/// server's writes with it.
+const EVENTS_IN_FLIGHT: usize = 16;
+/// Data longer than this (the largest payload is 1 MiB) is replaced by its
+/// length: it cannot match, and it is not kept.
+const MAX_DATA_KEPT: usize = 2 * 1024 * 1024;
+/// Bytes a subscriber reads without an event being dispatched before it
+/// gives up (an endless line would otherwise grow the stream's buffers).
+const MAX_PENDING_BYTES: usize = 8 * 1024 * 1024;
+
 /// One payload to publish and what must come of it.
 #[derive(Debug, Clone)]
 pub struct Payload {
@@ -179,21 +189,37 @@ impl Subscriber {
         if opened.status != 200 {
             return Err(format!("the stream answered status {}", opened.status));
         }
-        let (sender, events) = mpsc::channel(4096);
+        let (sender, events) = mpsc::channel(EVENTS_IN_FLIGHT);
         let reader = tokio::spawn(async move {
             let mut stream = EventStream::new();
+            // Bytes since the last dispatched event: what the stream's
+            // buffers can hold at most.
+            let mut pending = 0usize;
             loop {
                 let far = Instant::now() + Duration::from_secs(3600);
                 let Some(Ok(Some(chunk))) = opened.next_chunk(far).await else {
                     return;
                 };
+                pending += chunk.len();
                 for observation in stream.feed(&chunk) {
                     if let Observation::Event(event) = observation {
-                        let line = json!({"type": event.r#type, "data": event.data, "lastEventId": event.last_event_id});
+                        pending = 0;
+                        let data = if event.data.len() > MAX_DATA_KEPT {
+                            format!("[{} bytes of data, more than the harness keeps]", event.data.len())
+                        } else {
+                            event.data
+                        };
+                        let line =
+                            json!({"type": event.r#type, "data": data, "lastEventId": event.last_event_id});
                         if sender.send(line).await.is_err() {
                             return;
                         }
                     }
+                }
+                if pending > MAX_PENDING_BYTES {
+                    // An endless line or event: stop reading; the wait for
+                    // the sentinel then reports it.
+                    return;
                 }
             }
         });
@@ -248,6 +274,7 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             }
         }
     }
+    findings.push(Finding::new(&SUBSCRIBE, None, json!({"subscribers": subscribers.len()})));
     // Let the server register both subscribers before the first publish.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut last_event_id = String::new();

@@ -39,8 +39,13 @@ const DEFAULT_RECONNECTION_MS: u64 = 3000;
 const MAX_REDIRECTS: u32 = 20;
 const MAX_HEAD: usize = 64 * 1024;
 
+/// Hostile behaviours (`--hostile NAME`): not a client at all, an adapter
+/// written to hurt the harness.
+const HOSTILE: &[&str] = &["huge-line", "flood", "reconnect-storm"];
+
 fn main() {
     let mut bugs = Vec::new();
+    let mut hostile = None;
     let mut url = std::env::var("SSE_URL").ok();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -49,17 +54,67 @@ fn main() {
                 Some(bug) if BUGS.contains(&bug.as_str()) => bugs.push(bug),
                 other => fail_usage(&format!("--bug takes one of {BUGS:?}, not {other:?}")),
             }
+        } else if arg == "--hostile" {
+            match args.next() {
+                Some(name) if HOSTILE.contains(&name.as_str()) => hostile = Some(name),
+                other => fail_usage(&format!("--hostile takes one of {HOSTILE:?}, not {other:?}")),
+            }
         } else {
             url = Some(arg);
         }
     }
     let Some(url) = url else { fail_usage("no URL given (argument or SSE_URL)") };
+    if let Some(name) = hostile {
+        run_hostile(&name, &url);
+    }
     // The harness closes stdin when the case is over.
     std::thread::spawn(|| {
         for _ in std::io::stdin().lock().lines().map_while(Result::ok) {}
         std::process::exit(0);
     });
     Client { bugs, last_event_id: String::new(), reconnection_ms: DEFAULT_RECONNECTION_MS }.run(url);
+}
+
+/// Misbehaves as `name` says until killed (or until stdout closes).
+fn run_hostile(name: &str, url: &str) -> ! {
+    let mut stdout = std::io::stdout().lock();
+    match name {
+        // One JSON line of 100 MiB.
+        "huge-line" => {
+            let chunk = vec![b'x'; 1024 * 1024];
+            let _ = stdout.write_all(br#"{"kind":"event","type":"message","lastEventId":"","data":""#);
+            for _ in 0..100 {
+                if stdout.write_all(&chunk).is_err() {
+                    std::process::exit(0);
+                }
+            }
+            let _ = stdout.write_all(b"\"}\n").and_then(|()| stdout.flush());
+        }
+        // Valid event lines, as fast as the pipe takes them, up to 1 GiB.
+        "flood" => {
+            let block = r#"{"kind":"open"}"#.to_owned() + "\n";
+            let block = block.repeat(64 * 1024 / block.len());
+            for _ in 0..(1024 * 1024 * 1024 / block.len()) {
+                if stdout.write_all(block.as_bytes()).is_err() {
+                    std::process::exit(0);
+                }
+            }
+        }
+        // Connect, send a request, hang up, again, with no pause.
+        _ => {
+            let Ok((authority, target)) = split_url(url) else { std::process::exit(2) };
+            let request =
+                format!("GET {target} HTTP/1.1\r\nHost: {authority}\r\nAccept: text/event-stream\r\n\r\n");
+            loop {
+                if let Ok(mut stream) = TcpStream::connect(&authority) {
+                    let _ = stream.write_all(request.as_bytes());
+                }
+            }
+        }
+    }
+    loop {
+        std::thread::park();
+    }
 }
 
 fn fail_usage(why: &str) -> ! {
