@@ -194,9 +194,7 @@ impl Interpretation {
     /// "dispatch the event", the steps "for web browsers".
     fn dispatch_the_event(&mut self, observe: &mut impl FnMut(ObservationRef<'_>)) {
         //§ #dispatchMessage step 1: "Set the last event ID string of the event source to the value of the last event ID buffer. The buffer does not get reset"
-        if self.last_event_id_string != self.last_event_id_buffer {
-            self.last_event_id_string.clone_from(&self.last_event_id_buffer);
-        }
+        self.last_event_id_string.clone_from(&self.last_event_id_buffer);
         //§ #dispatchMessage step 2: "If the data buffer is an empty string, set the data buffer and the event type buffer to the empty string and return."
         if self.data_buffer.is_empty() {
             self.event_type_buffer.clear();

@@ -1,1 +1,0 @@
-//! Placeholder: the fuzz targets arrive with their issue.
