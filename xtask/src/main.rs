@@ -2,6 +2,8 @@
 //! `ssecheck` commands (check, client, serve) plus the repository's own.
 #![forbid(unsafe_code)]
 
+mod bench;
+mod fuzz;
 mod matrix_report;
 mod parse;
 
@@ -24,6 +26,13 @@ enum Command {
     /// Run the reference parser (spec-impl) over one response body and print
     /// its event lines (JSON Lines: event, comment, retry) in stream order.
     Parse(parse::Args),
+    /// Benchmark spec-impl's parser against memchr, sse-stream and
+    /// eventsource-stream (criterion), and print the ratios.
+    Bench(bench::Args),
+    /// Run the cargo-fuzz targets (parse, roundtrip, eventsource,
+    /// differential) with seeds from the fixtures, or write the differential
+    /// report (--report).
+    Fuzz(fuzz::Args),
     /// Render reports of several implementations side by side: one HTML page
     /// and one Markdown table, implementations as columns, cases as rows.
     MatrixReport(matrix_report::Args),
@@ -33,6 +42,8 @@ fn main() -> ExitCode {
     harness::cli::main(|cli: Cli| match cli.command {
         Command::Ssecheck(command) => command.run(),
         Command::Parse(args) => parse::run(&args),
+        Command::Bench(args) => bench::run(&args),
+        Command::Fuzz(args) => fuzz::run(&args),
         Command::MatrixReport(args) => matrix_report::run(&args),
     })
 }

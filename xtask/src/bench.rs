@@ -1,0 +1,130 @@
+//! `cargo xtask bench [--quick] [--write]`: criterion over bench/ (every
+//! parser on every workload, in one run), then a table of MB/s, events/s and
+//! spec-impl's ratio to each baseline, and the linearity check (a workload
+//! ten times larger must take at most 11 times as long).
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, ExitCode};
+
+use anyhow::{Context, bail};
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Ratios, not seconds, are what count: every figure is measured in the same run on the same \
+machine. --quick runs short samples (CI uses it to catch gross regressions: it fails only when \
+a workload ten times larger takes more than 20 times as long).")]
+pub struct Args {
+    /// Short samples (about a minute in all); results are rough.
+    #[arg(long)]
+    quick: bool,
+    /// Write the table to reports/bench/README.md.
+    #[arg(long)]
+    write: bool,
+}
+
+/// The linearity bound of the full run, and the gross one of --quick.
+const LINEAR: f64 = 11.0;
+const GROSS: f64 = 20.0;
+
+pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let mut command = Command::new("cargo");
+    command.current_dir(&root).args(["bench", "--quiet", "-p", "bench", "--bench", "parsers", "--"]);
+    if args.quick {
+        command.args(["--warm-up-time", "0.3", "--measurement-time", "1", "--sample-size", "10"]);
+    }
+    let status = command.status().context("cannot run cargo bench")?;
+    if !status.success() {
+        bail!("cargo bench failed");
+    }
+    let criterion = root.join("target/criterion");
+    let mean_ns = |group: &str, parser: &str| -> anyhow::Result<f64> {
+        let path = criterion.join(group).join(parser).join("new/estimates.json");
+        let json: serde_json::Value = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
+        )?;
+        json["mean"]["point_estimate"].as_f64().context("no mean in the estimates")
+    };
+    let workloads = bench::workloads(1);
+    let mut table = String::from(
+        "| workload | parser | MB/s | events/s | spec-impl / this |\n|---|---|---:|---:|---:|\n",
+    );
+    let mut misses = Vec::new();
+    for workload in &workloads {
+        let subject = mean_ns(workload.name, "spec-impl")?;
+        for (parser, _) in bench::PARSERS {
+            let ns = mean_ns(workload.name, parser)?;
+            let mbps = workload.len() as f64 / ns * 1e3;
+            let events = if workload.events == 0 || *parser == "memchr-lf" {
+                "-".to_owned()
+            } else {
+                format!("{:.2} M", workload.events as f64 / ns * 1e3)
+            };
+            let ratio = if *parser == "spec-impl" { "-".to_owned() } else { format!("{:.2}x", ns / subject) };
+            if *parser == "sse-stream" && ns / subject < 1.0 {
+                misses.push(format!("{}: {:.2}x sse-stream", workload.name, ns / subject));
+            }
+            let _ = writeln!(table, "| {} {} | {parser} | {mbps:.0} | {events} | {ratio} |", workload.name, workload.title);
+        }
+    }
+    let mut linearity = String::from("| workload | x1 | x10 | ratio |\n|---|---:|---:|---:|\n");
+    let mut gross = Vec::new();
+    for workload in &workloads {
+        let one = mean_ns(workload.name, "spec-impl")?;
+        let ten = mean_ns(&format!("{}x10", workload.name), "spec-impl")?;
+        let ratio = ten / one;
+        if ratio > LINEAR {
+            misses.push(format!("{}: x10 input took {ratio:.1}x", workload.name));
+        }
+        if ratio > GROSS {
+            gross.push(workload.name);
+        }
+        let _ = writeln!(linearity, "| {} | {:.2} ms | {:.2} ms | {ratio:.1}x |", workload.name, one / 1e6, ten / 1e6);
+    }
+    println!("{table}\n{linearity}");
+    if misses.is_empty() {
+        println!("every target met");
+    } else {
+        println!("targets missed: {}", misses.join("; "));
+    }
+    if args.write {
+        let out = root.join("reports/bench");
+        std::fs::create_dir_all(&out)?;
+        std::fs::write(out.join("README.md"), report(&table, &linearity, &misses, args.quick))?;
+        println!("written to {}", out.join("README.md").display());
+    }
+    if !gross.is_empty() {
+        eprintln!("error: spec-impl is far from linear on {gross:?}");
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn report(table: &str, linearity: &str, misses: &[String], quick: bool) -> String {
+    let cpu = std::fs::read_to_string("/proc/cpuinfo")
+        .ok()
+        .and_then(|info| info.lines().find(|l| l.starts_with("model name")).map(|l| l.split(':').nth(1).unwrap_or("").trim().to_owned()))
+        .unwrap_or_else(|| "unknown CPU".to_owned());
+    let cores = std::thread::available_parallelism().map_or(0, usize::from);
+    let date = harness::report::rfc3339(std::time::SystemTime::now());
+    let mut md = String::from("# Parser benchmarks\n\n");
+    let _ = writeln!(
+        md,
+        "`cargo xtask bench{}` on {cpu} ({cores} cores), {date}. Every figure comes from one criterion run \
+         on this machine; compare ratios, not absolute numbers, across machines. Each parser gets the same \
+         chunks (64 KiB reads, or 7 bytes for W4) and counts the events it dispatches.\n",
+        if quick { " --quick" } else { "" }
+    );
+    let _ = writeln!(md, "## Throughput\n\n\"spec-impl / this\" above 1 means spec-impl is faster.\n\n{table}");
+    let _ = writeln!(md, "## Linearity (spec-impl, input ten times larger)\n\n{linearity}");
+    let _ = writeln!(md, "## Targets\n");
+    if misses.is_empty() {
+        let _ = writeln!(md, "Every target is met: spec-impl >= 1.0x sse-stream on every workload, and linear time.");
+    } else {
+        for miss in misses {
+            let _ = writeln!(md, "- missed: {miss}");
+        }
+    }
+    md
+}
