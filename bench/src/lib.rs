@@ -53,8 +53,10 @@ pub fn workloads(scale: usize) -> Vec<Workload> {
     let mut w5 = Vec::new();
     for i in 0..events / 4 {
         w5.extend_from_slice(
-            format!("event: update\nid: {i}\ndata: first line of {i:0>20}\ndata: second line\ndata: third\n\n")
-                .as_bytes(),
+            format!(
+                "event: update\nid: {i}\ndata: first line of {i:0>20}\ndata: second line\ndata: third\n\n"
+            )
+            .as_bytes(),
         );
     }
     let mut w6 = Vec::new();
@@ -63,11 +65,21 @@ pub fn workloads(scale: usize) -> Vec<Workload> {
     }
     let read = 64 * 1024;
     vec![
-        Workload { name: "W1", title: "100,000 events of ~100 B data lines, LF", chunks: chunked(&w1, read), events },
+        Workload {
+            name: "W1",
+            title: "100,000 events of ~100 B data lines, LF",
+            chunks: chunked(&w1, read),
+            events,
+        },
         Workload { name: "W2", title: "W1 with CRLF", chunks: chunked(&w2, read), events },
         Workload { name: "W3", title: "one 8 MiB data line", chunks: chunked(&w3, read), events: scale },
         Workload { name: "W4", title: "W1 in 7-byte chunks", chunks: chunked(&w1, 7), events },
-        Workload { name: "W5", title: "multi-line events with id and event fields", chunks: chunked(&w5, read), events: events / 4 },
+        Workload {
+            name: "W5",
+            title: "multi-line events with id and event fields",
+            chunks: chunked(&w5, read),
+            events: events / 4,
+        },
         Workload { name: "W6", title: "1 MiB of comments", chunks: chunked(&w6, read), events: 0 },
     ]
 }
@@ -92,14 +104,14 @@ pub fn memchr_lf(chunks: &[Bytes]) -> usize {
     chunks.iter().map(|chunk| memchr::memchr_iter(b'\n', chunk).count()).sum()
 }
 
-fn stream_of(chunks: &[Bytes]) -> impl futures::Stream<Item = Result<Bytes, Infallible>> + use<> {
-    futures::stream::iter(chunks.to_vec().into_iter().map(Ok))
+fn stream_of(chunks: Vec<Bytes>) -> impl futures::Stream<Item = Result<Bytes, Infallible>> {
+    futures::stream::iter(chunks.into_iter().map(Ok))
 }
 
 /// sse-stream 0.3: blocks with data.
 pub fn sse_stream(chunks: &[Bytes]) -> usize {
     futures::executor::block_on(
-        sse_stream::SseByteStream::new(stream_of(chunks))
+        sse_stream::SseByteStream::new(stream_of(chunks.to_vec()))
             .filter(|item| std::future::ready(item.as_ref().is_ok_and(|block| block.data.is_some())))
             .count(),
     )
@@ -109,12 +121,16 @@ pub fn sse_stream(chunks: &[Bytes]) -> usize {
 pub fn eventsource_stream(chunks: &[Bytes]) -> usize {
     use eventsource_stream::Eventsource as _;
     futures::executor::block_on(
-        stream_of(chunks).eventsource().filter(|item| std::future::ready(item.is_ok())).count(),
+        stream_of(chunks.to_vec()).eventsource().filter(|item| std::future::ready(item.is_ok())).count(),
     )
 }
 
-/// The parsers, by the names the report uses; the first is the subject.
-pub const PARSERS: &[(&str, fn(&[Bytes]) -> usize)] = &[
+/// A parser: its name in the report, and a function from chunks to the
+/// number of events dispatched.
+pub type Parser = (&'static str, fn(&[Bytes]) -> usize);
+
+/// The parsers; the first is the subject.
+pub const PARSERS: &[Parser] = &[
     ("spec-impl", spec_impl),
     ("memchr-lf", memchr_lf),
     ("sse-stream", sse_stream),

@@ -73,7 +73,10 @@ fn find_line_end(bytes: &[u8]) -> Option<usize> {
     const CRS: u64 = u64::from_ne_bytes([b'\r'; 8]);
     const LFS: u64 = u64::from_ne_bytes([b'\n'; 8]);
     let has_zero_byte = |word: u64| word.wrapping_sub(ONES) & !word & HIGHS != 0;
-
+    if bytes.len() < 16 {
+        // Too short for words to pay (a client reading a few bytes at a time).
+        return bytes.iter().position(|&byte| byte == b'\r' || byte == b'\n');
+    }
     let mut words = bytes.chunks_exact(8);
     let mut offset = 0;
     for word in &mut words {
