@@ -188,7 +188,12 @@ fn report(root: &Path) -> anyhow::Result<ExitCode> {
         "classes": rows,
     });
     std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&json)? + "\n")?;
-    std::fs::write(out.join("README.md"), markdown(&rows, inputs.len(), unexplained))?;
+    // The tables are regenerated; a hand-written "## Runs" section stays.
+    let runs = std::fs::read_to_string(out.join("README.md"))
+        .ok()
+        .and_then(|old| old.find("## Runs").map(|at| old[at..].to_owned()))
+        .unwrap_or_default();
+    std::fs::write(out.join("README.md"), markdown(&rows, inputs.len(), unexplained) + &runs)?;
     println!(
         "{} classes of divergence over {} inputs; report in {}",
         rows.len(),
