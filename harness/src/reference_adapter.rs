@@ -6,7 +6,8 @@
 //! its own (the model follows them), no retry policy beyond `Action::Wait`.
 //!
 //! stdin takes the contract's commands (`close`, `restart`); when stdin
-//! closes the client stops.
+//! closes the client stops. `SSE_HEADERS` and `SSE_LAST_EVENT_ID` are the
+//! contract's `headers` and `initial-last-event-id` capabilities.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -53,11 +54,44 @@ impl Fetching {
     }
 }
 
+/// The contract's optional capabilities, as the environment sets them.
+#[derive(Debug, Clone, Default)]
+pub struct Capabilities {
+    /// Extra request headers (`SSE_HEADERS`), sent on every request.
+    pub headers: Vec<(String, String)>,
+    /// The last event ID to start with (`SSE_LAST_EVENT_ID`).
+    pub last_event_id: Option<String>,
+}
+
+impl Capabilities {
+    /// Reads `SSE_HEADERS` (a JSON object of strings) and `SSE_LAST_EVENT_ID`.
+    ///
+    /// # Errors
+    /// `SSE_HEADERS` is not a JSON object of strings.
+    pub fn from_env() -> Result<Self, String> {
+        let headers = match std::env::var("SSE_HEADERS") {
+            Ok(json) => {
+                let object: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&json)
+                    .map_err(|e| format!("SSE_HEADERS is not a JSON object: {e}"))?;
+                object
+                    .into_iter()
+                    .map(|(name, value)| match value {
+                        serde_json::Value::String(value) => Ok((name, value)),
+                        other => Err(format!("SSE_HEADERS: the value of {name} is {other}, not a string")),
+                    })
+                    .collect::<Result<_, _>>()?
+            }
+            Err(_) => Vec::new(),
+        };
+        Ok(Self { headers, last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok() })
+    }
+}
+
 /// Runs the client on `url` until `commands` closes or `out` does.
 ///
 /// # Errors
 /// `url` is not an `http://` URL.
-pub async fn run<W, R>(url: &str, mut out: W, commands: R) -> Result<(), String>
+pub async fn run<W, R>(url: &str, capabilities: Capabilities, mut out: W, commands: R) -> Result<(), String>
 where
     W: AsyncWrite + Unpin,
     R: AsyncBufRead + Unpin,
@@ -69,12 +103,16 @@ where
     let mut ready_state = ReadyState::Connecting;
     let mut commands = commands.lines();
     let mut commands_open = true;
-    let (mut source, mut actions) = EventSource::new(url);
+    let (mut source, mut actions) = match &capabilities.last_event_id {
+        Some(id) => EventSource::with_last_event_id(url, id),
+        None => EventSource::new(url),
+    };
     loop {
         let mut lines = String::new();
         for action in actions.drain(..) {
             match action {
-                Action::Fetch(request) => {
+                Action::Fetch(mut request) => {
+                    request.headers.extend(capabilities.headers.iter().cloned());
                     fetching.abort();
                     let task = tokio::spawn(fetch(request, fetching.number, sender.clone()));
                     fetching.task = Some(task);

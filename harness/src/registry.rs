@@ -32,7 +32,20 @@ pub enum Capability {
     Retry,
     /// A server's publish endpoint (`--publish URL` provides it).
     Publish,
+    /// Optional (`--capability headers`): sends the request headers of
+    /// `SSE_HEADERS`.
+    Headers,
+    /// Optional (`--capability initial-last-event-id`): starts with the last
+    /// event ID of `SSE_LAST_EVENT_ID`.
+    InitialLastEventId,
+    /// Optional (`--capability close`): the stdin line `close` calls the
+    /// library's close.
+    Close,
 }
+
+/// The optional capabilities of ../shared/contracts.md section 3 that have
+/// cases, by name.
+pub const OPTIONAL: &[Capability] = &[Capability::Headers, Capability::InitialLastEventId, Capability::Close];
 
 impl Capability {
     /// The name used in listings and reports.
@@ -42,7 +55,16 @@ impl Capability {
             Self::LastEventId => "last-event-id",
             Self::Retry => "retry",
             Self::Publish => "publish",
+            Self::Headers => "headers",
+            Self::InitialLastEventId => "initial-last-event-id",
+            Self::Close => "close",
         }
+    }
+
+    /// Whether a target must declare it (`--capability NAME`); the others
+    /// are assumed unless a flag says the target lacks them.
+    pub fn is_optional(self) -> bool {
+        OPTIONAL.contains(&self)
     }
 }
 

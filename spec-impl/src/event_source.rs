@@ -135,6 +135,21 @@ impl EventSource {
         (source, actions)
     }
 
+    /// Not in the standard (a browser's EventSource always starts with an
+    /// empty last event ID string): a client that resumes a stream starts with
+    /// `last_event_id`, and its first request carries it as a reconnection
+    /// would (`#reestablish-the-connection` step 5.3). Non-browser libraries
+    /// offer this; the contract's `initial-last-event-id` capability checks it.
+    pub fn with_last_event_id(url: &str, last_event_id: &str) -> (Self, Vec<Action>) {
+        let (mut source, _) = Self::new(url);
+        source.last_event_id_string = last_event_id.to_owned();
+        if !last_event_id.is_empty() {
+            set_header(&mut source.header_list, "Last-Event-ID", last_event_id.to_owned());
+        }
+        let actions = vec![source.fetch_request()];
+        (source, actions)
+    }
+
     /// The `readyState` attribute.
     pub fn ready_state(&self) -> ReadyState {
         self.ready_state

@@ -54,7 +54,9 @@ fn statuses(report: &Report) -> Vec<(String, Status)> {
 
 #[test]
 fn the_reference_adapter_passes_every_case_without_warnings() {
-    let (output, report) = run_check(&format!("{} client", xtask()), &[]);
+    let capabilities =
+        ["--capability", "headers", "--capability", "initial-last-event-id", "--capability", "close"];
+    let (output, report) = run_check(&format!("{} client", xtask()), &capabilities);
     let report = report.expect("a report is written");
     let failing: Vec<_> =
         report.cases.iter().filter(|c| matches!(c.status, Status::Fail | Status::Warn)).collect();
@@ -255,4 +257,22 @@ fn ctrl_c_still_writes_the_report() {
     let unfinished =
         report.cases.iter().filter(|c| c.status == Status::Skip && c.message.contains("interrupted")).count();
     assert!(unfinished > 0 && unfinished < report.cases.len(), "{:?}", report.summary);
+}
+
+#[test]
+fn optional_capabilities_are_skipped_unless_declared_and_then_checked() {
+    let family = ["--case", "connection.capability"];
+    let (_, report) = run_check(&format!("{} client", xtask()), &family);
+    let report = report.expect("a report is written");
+    assert_eq!((report.summary.skip, report.summary.pass), (3, 0), "undeclared: skip, never pass");
+    // The mutant adapter offers none of them: declared anyway, each fails.
+    let declared =
+        [&family[..], &["--capability", "headers", "--capability", "initial-last-event-id"]].concat();
+    let declared = [&declared[..], &["--capability", "close"]].concat();
+    let (output, report) = run_check(mutant().to_str().expect("UTF-8"), &declared);
+    let report = report.expect("a report is written");
+    assert_eq!((report.summary.fail, output.status.code()), (3, Some(1)), "{:?}", report.summary);
+    let unknown =
+        Command::new(xtask()).args(["check", "--client", "true", "--capability", "telepathy"]).output();
+    assert_eq!(unknown.expect("runs").status.code(), Some(2));
 }

@@ -17,7 +17,7 @@ use crate::registry::{self, Entry, Mode};
 use crate::report::{CaseReport, Report, Status, rfc3339};
 use crate::server_mode;
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
 With no --client or --server, the check runs the embedded defaults: the reference \
 server (the serve command) through server mode and the reference client (the client command) \
@@ -66,6 +66,12 @@ pub struct Args {
     /// The library ignores retry: cases that need it are skipped.
     #[arg(long)]
     no_retry: bool,
+    /// The adapter offers an optional feature of the contract (repeatable):
+    /// headers (SSE_HEADERS), initial-last-event-id (SSE_LAST_EVENT_ID), close
+    /// (stdin `close`); method-body, read-timeout and restart are accepted but
+    /// no case checks them yet. Cases of undeclared features are skipped.
+    #[arg(long = "capability", value_name = "NAME", value_parser = capability)]
+    capabilities: Vec<Option<Need>>,
     /// Run only the cases whose id starts with PREFIX (repeatable).
     #[arg(long = "case", value_name = "PREFIX")]
     cases: Vec<String>,
@@ -228,9 +234,24 @@ fn client_options(args: &Args, adapter: AdapterCommand) -> client_mode::Options 
     client_mode::Options {
         adapter,
         lacks,
+        declared: args.capabilities.iter().flatten().copied().collect(),
         timeout: Duration::from_secs_f64(args.timeout),
         quiet: Duration::from_millis(args.quiet_ms),
         jobs: args.jobs,
+    }
+}
+
+/// A `--capability` name of ../shared/contracts.md section 3; `None` for
+/// those no case checks yet.
+fn capability(name: &str) -> Result<Option<Need>, String> {
+    if let Some(found) = registry::OPTIONAL.iter().find(|c| c.name() == name) {
+        return Ok(Some(*found));
+    }
+    match name {
+        "method-body" | "read-timeout" | "restart" => Ok(None),
+        _ => {
+            Err("one of headers, initial-last-event-id, close, method-body, read-timeout, restart".to_owned())
+        }
     }
 }
 
@@ -384,7 +405,10 @@ fn self_check(args: &Args) -> anyhow::Result<Vec<Run>> {
         if args.format == Format::Human {
             writeln!(std::io::stdout().lock(), "== client mode: the reference client ({client})")?;
         }
-        runs.push(check_client(args, &client, "ssecheck client", &out.join("client"), None)?);
+        // The reference client offers every optional capability that has cases.
+        let mut reference = args.clone();
+        reference.capabilities = registry::OPTIONAL.iter().map(|c| Some(*c)).collect();
+        runs.push(check_client(&reference, &client, "ssecheck client", &out.join("client"), None)?);
     }
     if runs.is_empty() {
         bail!("no case matches the --case / --skip prefixes given (see --list)");

@@ -10,7 +10,9 @@ use anyhow::{Context, bail};
 Prints event lines (JSON Lines: open, event, error, retry, comment) on stdout as they \
 happen, and stops when stdin closes. stdin also takes the commands `close` (the \
 EventSource's close()) and `restart` (drop the connection and reconnect at once), one a \
-line. It is an adapter for `cargo xtask check --client`, which runs it for each case.")]
+line. SSE_HEADERS (a JSON object) adds request headers and SSE_LAST_EVENT_ID sets the \
+last event ID to start with. It is an adapter for `cargo xtask check --client`, which runs \
+it for each case.")]
 pub struct Args {
     /// The event stream's http:// URL [default: the SSE_URL environment variable].
     url: Option<String>,
@@ -28,8 +30,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         .build()
         .context("cannot start the async runtime")?;
     let stdin = tokio::io::BufReader::new(tokio::io::stdin());
+    let capabilities = crate::reference_adapter::Capabilities::from_env().map_err(anyhow::Error::msg)?;
     runtime
-        .block_on(crate::reference_adapter::run(&url, tokio::io::stdout(), stdin))
+        .block_on(crate::reference_adapter::run(&url, capabilities, tokio::io::stdout(), stdin))
         .map_err(anyhow::Error::msg)?;
     // stdin's reader is a blocking thread that never ends while stdin is open.
     runtime.shutdown_background();

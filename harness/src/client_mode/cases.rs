@@ -18,6 +18,8 @@ pub enum Subject {
     AcceptHeader,
     /// The `Cache-Control: no-cache` request header.
     CacheControlHeader,
+    /// The headers of `SSE_HEADERS`, on every request (a Must once declared).
+    ExtraHeaders,
 }
 
 /// One client-mode case.
@@ -76,7 +78,11 @@ fn parse_cases() -> Result<Vec<ClientCase>, fixtures::LoadError> {
             level: Level::Must,
             needs,
             subject: Subject::Behaviour,
-            scenario: Scenario { responses: vec![Response::stream(&fixture.bytes, End::Hold)], event_types },
+            scenario: Scenario {
+                responses: vec![Response::stream(&fixture.bytes, End::Hold)],
+                event_types,
+                ..Scenario::default()
+            },
             info: None,
         };
         cases.push(ClientCase { id: format!("{}.whole", fixture.id), ..base.clone() });
@@ -155,7 +161,7 @@ fn case(id: &str, title: &str, spec: &[&str], needs: &[Need], responses: Vec<Res
         level: Level::Must,
         needs: needs.to_vec(),
         subject: Subject::Behaviour,
-        scenario: Scenario { responses, event_types: Vec::new() },
+        scenario: Scenario { responses, ..Scenario::default() },
         info: None,
     }
 }
@@ -346,6 +352,44 @@ fn connection_cases() -> Vec<ClientCase> {
     cache.level = Level::Should;
     cache.subject = Subject::CacheControlHeader;
     cases.extend([accept, cache]);
+
+    // The contract's optional capabilities: skipped unless declared.
+    let mut headers = case(
+        "connection.capability.headers",
+        "With --capability headers, every request carries the headers of SSE_HEADERS",
+        &["#dom-eventsource step 15"],
+        &[Need::Headers],
+        vec![Response::stream(b"data: a\n\n", End::Hold)],
+    );
+    headers.subject = Subject::ExtraHeaders;
+    headers.scenario.headers = vec![("X-Ssecheck-Token".to_owned(), "t0k3n".to_owned())];
+    let mut initial = case(
+        "connection.capability.initial-last-event-id",
+        "With --capability initial-last-event-id, the first request carries SSE_LAST_EVENT_ID as Last-Event-ID",
+        &["#reestablish-the-connection step 5.3", "#the-last-event-id-header"],
+        &[Need::InitialLastEventId],
+        vec![Response::stream(b"id: 42\ndata: a\n\n", End::Hold)],
+    );
+    initial.scenario.initial_last_event_id = Some("41".to_owned());
+    let mut close = case(
+        "connection.capability.close",
+        "With --capability close, `close` on stdin after the first event: nothing more is dispatched and no request follows",
+        &["#dom-eventsource-close"],
+        &[Need::Close],
+        vec![
+            Response::new(
+                200,
+                event_stream(),
+                vec![b"data: a\n\n".to_vec(), b"data: b\n\n".to_vec()],
+                End::Close,
+            )
+            // Shorter than the quiet window, so a client that ignores
+            // close is seen dispatching b (and reconnecting).
+            .paused(Duration::from_millis(200)),
+        ],
+    );
+    close.scenario.close_after_first_event = true;
+    cases.extend([headers, initial, close]);
 
     let mut info = [
         (

@@ -41,7 +41,11 @@ pub struct Expected {
 /// Plays `scenario` through spec-impl's model for an EventSource constructed
 /// with `url`.
 pub fn expect(scenario: &Scenario, url: &str) -> Expected {
-    let (mut source, mut actions) = EventSource::new(url);
+    let (mut source, mut actions) = match &scenario.initial_last_event_id {
+        Some(id) => EventSource::with_last_event_id(url, id),
+        None => EventSource::new(url),
+    };
+    let mut closed = false;
     let mut recorder = Recorder::default();
     let mut responses = scenario.responses.iter();
     let hold = Response::hold();
@@ -71,6 +75,14 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
         }
         for write in &response.writes {
             actions.extend(source.body(write));
+            if scenario.close_after_first_event
+                && !closed
+                && actions.iter().any(|a| matches!(a, Action::Dispatch(_)))
+            {
+                // The harness calls close() once the first event is out.
+                closed = true;
+                actions.extend(source.close());
+            }
         }
         match response.end {
             End::Close => actions.extend(source.end_of_body()),

@@ -37,6 +37,8 @@ pub struct Options {
     pub quiet: Duration,
     /// How many cases run at once.
     pub jobs: usize,
+    /// The optional capabilities the adapter declared (`--capability`).
+    pub declared: Vec<Need>,
 }
 
 /// The cases the `only` and `skip` prefixes select, in registry order.
@@ -109,6 +111,11 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
         message,
         baseline: None,
     };
+    if let Some(need) = case.needs.iter().find(|need| need.is_optional() && !options.declared.contains(need))
+    {
+        let message = format!("the adapter did not declare --capability {}", need.name());
+        return report(Status::Skip, Value::Null, Value::Null, message);
+    }
     if let Some(need) = case.needs.iter().find(|need| options.lacks.contains(need)) {
         let message = format!("the adapter declared it cannot {}", need_name(*need));
         return report(Status::Skip, Value::Null, Value::Null, message);
@@ -116,7 +123,7 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
     let url = server.case_url(index);
     let expected = expectation::expect(&case.scenario, &url);
     let route = server.mount(index, case.scenario.responses.clone());
-    let running = adapter::spawn(&options.adapter, &url, &case.scenario.event_types, &[]);
+    let running = adapter::spawn(&options.adapter, &url, &case.scenario.event_types, &case.scenario.env());
     let observed = match running {
         Ok(running) => observe(running, &route, &expected, options, case).await,
         Err(error) => {
@@ -166,6 +173,7 @@ async fn observe(
         .sum();
     let deadline = Instant::now() + options.timeout + pauses + Duration::from_millis(delays);
     let mut complete_at: Option<Instant> = None;
+    let mut close_sent = false;
     loop {
         let now = Instant::now();
         if complete_at.is_none()
@@ -195,6 +203,13 @@ async fn observe(
                     Ok(value) if value.get("kind").is_some_and(Value::is_string) => {
                         if matches!(value["kind"].as_str(), Some("open" | "event" | "error")) {
                             observed.core_lines_seen += 1;
+                        }
+                        if value["kind"] == "event" && case.scenario.close_after_first_event && !close_sent {
+                            close_sent = true;
+                            if let Some(stdin) = running.stdin.as_mut() {
+                                let _ = tokio::io::AsyncWriteExt::write_all(stdin, b"close\n").await;
+                                let _ = tokio::io::AsyncWriteExt::flush(stdin).await;
+                            }
                         }
                         if observed.lines.len() < expected.lines.len() + EXTRA_LINES_KEPT {
                             observed.lines.push(value);
@@ -234,6 +249,7 @@ fn need_name(need: Need) -> &'static str {
         Need::LastEventId => "expose lastEventId / send Last-Event-ID (--no-last-event-id)",
         Need::Retry => "honour retry (--no-retry)",
         Need::Publish => "publish events (--publish)",
+        Need::Headers | Need::InitialLastEventId | Need::Close => "offer an optional capability",
     }
 }
 
@@ -332,6 +348,18 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 let cache = first.header_values("cache-control");
                 if !cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")) {
                     subject.push(format!("the request's Cache-Control is {cache:?}, not no-cache"));
+                }
+            }
+            Subject::ExtraHeaders => {
+                for (name, value) in &case.scenario.headers {
+                    for (n, request) in got_requests.iter().enumerate() {
+                        if !request.header_values(name).contains(&value.as_str()) {
+                            behaviour.push(format!(
+                                "request {} does not carry {name}: {value} (SSE_HEADERS)",
+                                n + 1
+                            ));
+                        }
+                    }
                 }
             }
         }

@@ -12,6 +12,30 @@ pub struct Scenario {
     pub responses: Vec<Response>,
     /// Event types the case may dispatch besides `message` (`SSE_EVENT_TYPES`).
     pub event_types: Vec<String>,
+    /// Request headers the adapter is asked to send (`SSE_HEADERS`).
+    pub headers: Vec<(String, String)>,
+    /// The last event ID the adapter is asked to start with
+    /// (`SSE_LAST_EVENT_ID`).
+    pub initial_last_event_id: Option<String>,
+    /// The harness writes `close` to the adapter's stdin once it has printed
+    /// its first event.
+    pub close_after_first_event: bool,
+}
+
+impl Scenario {
+    /// The environment the adapter gets for the scenario's capabilities.
+    pub fn env(&self) -> Vec<(String, String)> {
+        let mut env = Vec::new();
+        if !self.headers.is_empty() {
+            let object: serde_json::Map<String, serde_json::Value> =
+                self.headers.iter().map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone()))).collect();
+            env.push(("SSE_HEADERS".to_owned(), serde_json::Value::Object(object).to_string()));
+        }
+        if let Some(id) = &self.initial_last_event_id {
+            env.push(("SSE_LAST_EVENT_ID".to_owned(), id.clone()));
+        }
+        env
+    }
 }
 
 /// One HTTP response.
