@@ -13,7 +13,6 @@ use std::pin::Pin;
 use std::time::Duration;
 
 use bytes::Bytes;
-use http_body_util::BodyExt as _;
 use spec_impl::event_line;
 use spec_impl::{Action, EventSource, ObservationRef, ReadyState};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncWrite, AsyncWriteExt as _};
@@ -220,13 +219,13 @@ async fn fetch(request: spec_impl::Request, number: u64, sender: mpsc::Sender<(u
         return;
     }
     loop {
-        let fetched = match opened.body.frame().await {
-            None => Fetched::EndOfBody,
-            Some(Err(error)) => Fetched::NetworkError(error.to_string()),
-            Some(Ok(frame)) => match frame.into_data() {
-                Ok(data) => Fetched::Chunk(data),
-                Err(_) => continue, // trailers
-            },
+        // No read timeout: the standard has none (the deadline is only there
+        // because next_chunk takes one).
+        let fetched = match opened.next_chunk(std::time::Instant::now() + RESPONSE_TIMEOUT).await {
+            None => continue,
+            Some(Ok(None)) => Fetched::EndOfBody,
+            Some(Err(error)) => Fetched::NetworkError(error),
+            Some(Ok(Some(data))) => Fetched::Chunk(data),
         };
         let last = !matches!(fetched, Fetched::Chunk(_));
         if !report(fetched).await || last {

@@ -18,6 +18,17 @@ pub enum Level {
     Info,
 }
 
+impl Level {
+    /// The name used in listings (as in `--list --json`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Must => "must",
+            Self::Should => "should",
+            Self::Info => "info",
+        }
+    }
+}
+
 /// What a case needs the target to do. Adapters that cannot say so with a
 /// flag, and those cases are skipped, never passed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]

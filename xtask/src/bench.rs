@@ -4,7 +4,6 @@
 //! ten times larger must take at most 11 times as long).
 
 use std::fmt::Write as _;
-use std::path::Path;
 use std::process::{Command, ExitCode};
 
 use anyhow::{Context, bail};
@@ -30,7 +29,7 @@ const LINEAR: f64 = 11.0;
 const GROSS: f64 = 60.0;
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = crate::repo_root();
     let mut command = Command::new("cargo");
     command.current_dir(&root).args(["bench", "--quiet", "-p", "bench", "--bench", "parsers", "--"]);
     if args.quick {
@@ -105,11 +104,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         std::fs::create_dir_all(&out)?;
         let path = out.join("README.md");
         // The tables are regenerated; the hand-written analysis stays.
-        let analysis = std::fs::read_to_string(&path)
-            .ok()
-            .and_then(|old| old.find("## Analysis").map(|at| old[at..].to_owned()))
-            .unwrap_or_default();
-        std::fs::write(&path, report(&table, &linearity, &misses, args.quick) + "\n" + &analysis)?;
+        let text = report(&table, &linearity, &misses, args.quick) + "\n";
+        crate::write_keeping_section(&path, text, "## Analysis")?;
         println!("written to {}", path.display());
     }
     if !gross.is_empty() {

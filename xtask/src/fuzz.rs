@@ -39,7 +39,7 @@ pub struct Args {
 const MAX_LEN: usize = 16 * 1024;
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).parent().unwrap_or(Path::new(".")).to_path_buf();
+    let root = crate::repo_root();
     let targets: Vec<&str> = match &args.target {
         Some(target) if TARGETS.iter().any(|(name, _)| name == target) => vec![target.as_str()],
         Some(target) => bail!(
@@ -189,11 +189,11 @@ fn report(root: &Path) -> anyhow::Result<ExitCode> {
     });
     std::fs::write(out.join("report.json"), serde_json::to_string_pretty(&json)? + "\n")?;
     // The tables are regenerated; a hand-written "## Runs" section stays.
-    let runs = std::fs::read_to_string(out.join("README.md"))
-        .ok()
-        .and_then(|old| old.find("## Runs").map(|at| old[at..].to_owned()))
-        .unwrap_or_default();
-    std::fs::write(out.join("README.md"), markdown(&rows, inputs.len(), unexplained) + &runs)?;
+    crate::write_keeping_section(
+        &out.join("README.md"),
+        markdown(&rows, inputs.len(), unexplained),
+        "## Runs",
+    )?;
     println!(
         "{} classes of divergence over {} inputs; report in {}",
         rows.len(),

@@ -38,6 +38,22 @@ enum Command {
     MatrixReport(matrix_report::Args),
 }
 
+/// The repository's root (xtask lives in its `xtask/` folder).
+fn repo_root() -> std::path::PathBuf {
+    let manifest = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().unwrap_or(manifest).to_path_buf()
+}
+
+/// Writes the generated `text` to the Markdown file `path`, keeping the
+/// hand-written part of the old file that starts at `heading`.
+fn write_keeping_section(path: &std::path::Path, text: String, heading: &str) -> std::io::Result<()> {
+    let kept = std::fs::read_to_string(path)
+        .ok()
+        .and_then(|old| old.find(heading).map(|at| old[at..].to_owned()))
+        .unwrap_or_default();
+    std::fs::write(path, text + &kept)
+}
+
 fn main() -> ExitCode {
     harness::cli::main(|cli: Cli| match cli.command {
         Command::Ssecheck(command) => command.run(),

@@ -46,7 +46,11 @@ fn measure(name: &str, args: &[&str]) -> Measured {
     let status_file = format!("/proc/{}/status", child.id());
     let mut peak_kib = 0;
     let status = loop {
-        if let Some(hwm) = std::fs::read_to_string(&status_file).ok().as_deref().and_then(peak_of) {
+        if let Some(hwm) = std::fs::read_to_string(&status_file)
+            .ok()
+            .as_deref()
+            .and_then(harness::cli::progress::peak_memory_kib_of)
+        {
             peak_kib = peak_kib.max(hwm);
         }
         if let Some(status) = child.try_wait().expect("waits") {
@@ -74,12 +78,6 @@ fn measure(name: &str, args: &[&str]) -> Measured {
     );
     assert!(peak_kib < PEAK_LIMIT_KIB, "{name}: peak resident memory {peak_kib} KiB");
     Measured { code: status.code(), report, took }
-}
-
-/// VmHWM (the peak resident set) from a /proc status file, in KiB.
-fn peak_of(status: &str) -> Option<u64> {
-    let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
-    line.split_whitespace().nth(1)?.parse().ok()
 }
 
 fn read_report(dir: &Path) -> Option<Report> {

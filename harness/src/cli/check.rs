@@ -199,18 +199,10 @@ fn list(args: &Args) -> anyhow::Result<ExitCode> {
         for Entry { id, title, level, needs, .. } in &entries {
             let needs: Vec<&str> = needs.iter().map(|need| need.name()).collect();
             let needs = if needs.is_empty() { "-".to_owned() } else { needs.join(",") };
-            writeln!(stdout, "{id}\t{}\t{needs}\t{title}", level_name(*level))?;
+            writeln!(stdout, "{id}\t{}\t{needs}\t{title}", level.name())?;
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-fn level_name(level: registry::Level) -> &'static str {
-    match level {
-        registry::Level::Must => "must",
-        registry::Level::Should => "should",
-        registry::Level::Info => "info",
-    }
 }
 
 fn read_baseline(path: &Path) -> anyhow::Result<Report> {

@@ -5,7 +5,7 @@
 
 pub mod check;
 pub mod client;
-mod progress;
+pub mod progress;
 pub mod serve;
 
 use std::process::ExitCode;

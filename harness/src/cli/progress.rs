@@ -73,7 +73,11 @@ impl Progress {
 
 /// The process's peak resident memory in KiB (`VmHWM`), where /proc has it.
 pub fn peak_memory_kib() -> Option<u64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    peak_memory_kib_of(&std::fs::read_to_string("/proc/self/status").ok()?)
+}
+
+/// `VmHWM`, in KiB, from the text of a /proc/PID/status file.
+pub fn peak_memory_kib_of(status: &str) -> Option<u64> {
     let line = status.lines().find(|line| line.starts_with("VmHWM:"))?;
     line.split_whitespace().nth(1)?.parse().ok()
 }

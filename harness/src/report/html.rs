@@ -9,11 +9,11 @@ use std::fmt::Write as _;
 use serde_json::Value;
 
 use super::junit::xml_escape as escape;
-use super::{CaseReport, Report, STATUS_ORDER, Status, spec_url};
+use super::{CaseReport, Report, STATUS_ORDER, Status, pretty, spec_url};
 
 /// The most bytes shown in one hex view.
 const HEX_LIMIT: usize = 4096;
-/// The most characters of pretty JSON shown for one value of a case.
+/// The most bytes of pretty JSON shown for one value of a case.
 const DETAIL_LIMIT: usize = 20_000;
 
 const STYLE: &str = r#"
@@ -153,15 +153,6 @@ fn write_case(html: &mut String, case: &CaseReport, open: bool) {
         }
     }
     html.push_str("</details>\n");
-}
-
-/// Pretty JSON, cut at `limit` characters.
-fn pretty(value: &Value, limit: usize) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    match text.char_indices().nth(limit) {
-        Some((cut, _)) => format!("{}\n... ({} bytes in all; see report.json)", &text[..cut], text.len()),
-        None => text,
-    }
 }
 
 /// Every `body` in `value` (a string, or `{"hex": ...}` for bytes that are

@@ -6,7 +6,10 @@ use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::{BaselineMark, Report, Status, spec_link};
+use super::{BaselineMark, Report, Status, pretty, spec_link};
+
+/// The most bytes of pretty JSON shown for one value of a case.
+const DETAIL_LIMIT: usize = 8000;
 
 impl Report {
     /// The Markdown summary: counts, then failures, warnings and info with
@@ -52,8 +55,8 @@ impl Report {
                 if let Some(served) = case.expected.get("served").and_then(Value::as_array) {
                     let _ = writeln!(md, "To reproduce, serve:\n\n```text\n{}```\n", served_script(served));
                 }
-                let _ = writeln!(md, "Expected:\n\n```json\n{}\n```\n", pretty(&case.expected));
-                let _ = writeln!(md, "Observed:\n\n```json\n{}\n```\n", pretty(&case.observed));
+                let _ = writeln!(md, "Expected:\n\n```json\n{}\n```\n", pretty(&case.expected, DETAIL_LIMIT));
+                let _ = writeln!(md, "Observed:\n\n```json\n{}\n```\n", pretty(&case.observed, DETAIL_LIMIT));
             }
         }
         let _ = writeln!(md, "## All cases\n");
@@ -91,14 +94,4 @@ fn served_script(served: &[Value]) -> String {
         let _ = writeln!(text, "  {}{}", &body[..cut], if cut < body.len() { " ..." } else { "" });
     }
     text
-}
-
-fn pretty(value: &Value) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    if text.len() > 8000 {
-        let cut = (0..=8000).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-        format!("{}\n... ({} bytes in all; see report.json)", &text[..cut], text.len())
-    } else {
-        text
-    }
 }

@@ -195,7 +195,7 @@ impl Report {
         fn shorten(value: &mut Value, limit: usize) {
             match value {
                 Value::String(text) if text.len() > limit => {
-                    let cut = (0..=limit).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+                    let cut = cut_point(text, limit);
                     let missing = text.len() - cut;
                     text.truncate(cut);
                     text.push_str(&format!("... [{missing} more bytes not kept for a passing case]"));
@@ -286,6 +286,22 @@ pub fn spec_url(key: &str) -> String {
 /// A Markdown link into the standard for a citation key.
 pub fn spec_link(key: &str) -> String {
     format!("[`{key}`]({})", spec_url(key))
+}
+
+/// The largest char boundary of `text` at or before byte `limit`.
+fn cut_point(text: &str, limit: usize) -> usize {
+    (0..=limit.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+}
+
+/// `value` as pretty JSON, cut after `limit` bytes (the cut says how long it
+/// was): report.md and report.html show it, report.json keeps it whole.
+fn pretty(value: &Value, limit: usize) -> String {
+    let text = serde_json::to_string_pretty(value).unwrap_or_default();
+    if text.len() > limit {
+        format!("{}\n... ({} bytes in all; see report.json)", &text[..cut_point(&text, limit)], text.len())
+    } else {
+        text
+    }
 }
 
 /// `now` as RFC 3339 UTC with seconds.
