@@ -36,11 +36,19 @@ pub struct Config {
     pub history: usize,
     /// Mistakes to make (all off for the reference server).
     pub flaws: Flaws,
+    /// Sends `X-Accel-Buffering: no`, nginx's own signal not to buffer the
+    /// response. Off only to show what a proxy does without it.
+    pub x_accel_buffering_no: bool,
 }
 
 impl Default for Config {
     fn default() -> Self {
-        Self { heartbeat: Duration::from_secs(15), history: 1024, flaws: Flaws::default() }
+        Self {
+            heartbeat: Duration::from_secs(15),
+            history: 1024,
+            flaws: Flaws::default(),
+            x_accel_buffering_no: true,
+        }
     }
 }
 
@@ -181,6 +189,7 @@ async fn route(state: Arc<State>, request: Request<Incoming>) -> Response<Body> 
 
 fn events(state: &Arc<State>, request: &Request<Incoming>) -> Response<Body> {
     let flaws = state.config.flaws;
+    let x_accel_buffering_no = state.config.x_accel_buffering_no;
     let last_event_id =
         request.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     // Subscribe before reading the history, so nothing falls between the two.
@@ -246,8 +255,10 @@ fn events(state: &Arc<State>, request: &Request<Incoming>) -> Response<Body> {
     let headers = response.headers_mut();
     headers.insert("content-type", content_type.parse().expect("a valid value"));
     headers.insert("cache-control", "no-store".parse().expect("a valid value"));
-    // Tells nginx and similar proxies not to buffer the stream.
-    headers.insert("x-accel-buffering", "no".parse().expect("a valid value"));
+    if x_accel_buffering_no {
+        // Tells nginx and similar proxies not to buffer the stream.
+        headers.insert("x-accel-buffering", "no".parse().expect("a valid value"));
+    }
     headers.insert("access-control-allow-origin", "*".parse().expect("a valid value"));
     response
 }

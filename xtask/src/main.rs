@@ -4,6 +4,7 @@
 
 mod bench;
 mod fuzz;
+mod matrix;
 mod matrix_report;
 mod parse;
 
@@ -36,6 +37,10 @@ enum Command {
     /// Render reports of several implementations side by side: one HTML page
     /// and one Markdown table, implementations as columns, cases as rows.
     MatrixReport(matrix_report::Args),
+    /// Install the third-party clients or servers of harness-adapters/ at
+    /// their pinned versions, check each, and write reports/<kind>/<name>/
+    /// and the matrix pages.
+    Matrix(matrix::Args),
 }
 
 /// The repository's root (xtask lives in its `xtask/` folder).
@@ -61,5 +66,6 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::MatrixReport(args) => matrix_report::run(&args),
+        Command::Matrix(args) => matrix::run(&args),
     })
 }

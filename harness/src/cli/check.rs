@@ -81,6 +81,16 @@ pub struct Args {
     /// Warnings fail too (exit status 1).
     #[arg(long)]
     strict: bool,
+    /// A failure known to be the target's deliberate deviation from the
+    /// standard (repeatable), as PREFIX=REASON: a failing case whose id starts
+    /// with PREFIX is reported `info` with REASON. Meant for browsers, whose
+    /// behaviour is what the web does even where it departs from the text.
+    #[arg(long = "known-deviation", value_name = "PREFIX=REASON", value_parser = known_deviation)]
+    known_deviations: Vec<(String, String)>,
+    /// The target's name in the report and its default report folder
+    /// [default: the command's words, or the URL].
+    #[arg(long, value_name = "NAME")]
+    name: Option<String>,
     /// Compare with an earlier report.json of the same target: each case is
     /// marked new-fail, fixed or unchanged, and only new failures set exit
     /// status 1.
@@ -158,12 +168,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     };
     let runs = match (&args.client, &args.server) {
         (Some(client), _) => {
-            let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(client)));
-            vec![check_client(args, client, client, &out, baseline.as_ref())?]
+            let name = args.name.as_deref().unwrap_or(client);
+            let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(name)));
+            vec![check_client(args, client, name, &out, baseline.as_ref())?]
         }
         (None, Some(server)) => {
-            let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(server)));
-            vec![check_server(args, server, args.publish.as_deref(), &out, baseline.as_ref())?]
+            let name = args.name.as_deref().unwrap_or(server);
+            let out = args.out.clone().unwrap_or_else(|| Path::new("reports").join(target_name(name)));
+            vec![check_server(args, server, name, &out, baseline.as_ref())?]
         }
         (None, None) => self_check(args)?,
     };
@@ -247,6 +259,16 @@ fn capability(name: &str) -> Result<Option<Need>, String> {
     }
 }
 
+/// A `--known-deviation` value: `PREFIX=REASON`, both non-empty.
+fn known_deviation(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some((prefix, reason)) if !prefix.trim().is_empty() && !reason.trim().is_empty() => {
+            Ok((prefix.trim().to_owned(), reason.trim().to_owned()))
+        }
+        _ => Err("expected PREFIX=REASON, e.g. connection.status.204=\"the browser ...\"".to_owned()),
+    }
+}
+
 fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
     tokio::runtime::Runtime::new().context("cannot start the async runtime")
 }
@@ -322,7 +344,7 @@ fn check_client(
 fn check_server(
     args: &Args,
     url: &str,
-    publish: Option<&str>,
+    target: &str,
     out: &Path,
     baseline: Option<&Report>,
 ) -> anyhow::Result<Run> {
@@ -336,7 +358,7 @@ fn check_server(
     check_writable(out)?;
     let options = server_mode::Options {
         url: url.to_owned(),
-        publish: publish.map(str::to_owned),
+        publish: args.publish.clone(),
         duration: Duration::from_secs_f64(args.duration),
         max_bytes: args.max_bytes,
         timeout: Duration::from_secs_f64(args.timeout),
@@ -357,7 +379,7 @@ fn check_server(
     };
     let findings =
         findings.into_iter().filter(|f| registry::selected(&f.id, &args.cases, &args.skips)).collect();
-    let report = finish(args, url, "server", (started, clock), findings, out, baseline)?;
+    let report = finish(args, target, "server", (started, clock), findings, out, baseline)?;
     Ok(Run { report, interrupted })
 }
 
@@ -385,8 +407,10 @@ fn self_check(args: &Args) -> anyhow::Result<Vec<Run>> {
                 server.events_url()
             )?;
         }
+        let mut reference = args.clone();
+        reference.publish = Some(server.publish_url());
         let run =
-            check_server(args, &server.events_url(), Some(&server.publish_url()), &out.join("server"), None)?;
+            check_server(&reference, &server.events_url(), &server.events_url(), &out.join("server"), None)?;
         let interrupted = run.interrupted;
         runs.push(run);
         if interrupted {
@@ -423,6 +447,7 @@ fn finish(
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
     report.compact(PASSING_STRING_LIMIT);
+    report.mark_known_deviations(&args.known_deviations);
     if args.strict {
         report.make_strict();
     }

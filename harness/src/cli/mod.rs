@@ -18,7 +18,7 @@ pub enum Command {
     /// (--server) against the standard and write a report; with neither, check
     /// the reference server and client. Exit 0 if no case failed, 1 if one
     /// did, 2 if the check could not run.
-    Check(check::Args),
+    Check(Box<check::Args>),
     /// Run the reference SSE client (spec-impl over hyper) on URL and print
     /// event lines until stdin closes: the reference adapter of client mode.
     Client(client::Args),

@@ -229,6 +229,18 @@ impl Report {
         self.summary = Summary::of(&self.cases);
     }
 
+    /// `--known-deviation PREFIX=REASON`: a failing case whose id starts with
+    /// PREFIX becomes `info`, its message led by REASON.
+    pub fn mark_known_deviations(&mut self, known: &[(String, String)]) {
+        for case in self.cases.iter_mut().filter(|c| c.status == Status::Fail) {
+            if let Some((_, reason)) = known.iter().find(|(prefix, _)| case.id.starts_with(prefix.as_str())) {
+                case.status = Status::Info;
+                case.message = format!("[known deviation: {reason}] {}", case.message);
+            }
+        }
+        self.summary = Summary::of(&self.cases);
+    }
+
     /// `--baseline`: marks each case against the same id in `baseline`.
     pub fn compare_with(&mut self, baseline: &Report, name: &str) {
         let failed_before: std::collections::HashSet<&str> =

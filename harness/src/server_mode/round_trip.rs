@@ -57,6 +57,15 @@ pub const MANY_QUICKLY: Check = Check {
     needs: &[Capability::Publish],
 };
 
+/// `server.publish.latency`.
+pub const LATENCY: Check = Check {
+    id: "server.publish.latency",
+    title: "How long a published event takes to reach a subscriber (buffering shows here)",
+    spec: &["#authoring-notes"],
+    level: Level::Info,
+    needs: &[Capability::Publish],
+};
+
 /// `server.publish.last-event-id-resume`.
 pub const LAST_EVENT_ID_RESUME: Check = Check {
     id: "server.publish.last-event-id-resume",
@@ -70,7 +79,7 @@ pub const LAST_EVENT_ID_RESUME: Check = Check {
 pub fn checks() -> Vec<Check> {
     let mut checks = vec![SUBSCRIBE];
     checks.extend(payloads().into_iter().map(|p| p.check));
-    checks.extend([MANY_QUICKLY, LAST_EVENT_ID_RESUME]);
+    checks.extend([LATENCY, MANY_QUICKLY, LAST_EVENT_ID_RESUME]);
     checks
 }
 
@@ -146,7 +155,7 @@ pub fn payloads() -> Vec<Payload> {
         ),
         p(
             "server.publish.id-with-nul",
-            "An id containing NUL: refused, or clients ignore it",
+            "An id containing NUL: refused (4xx); clients would ignore it",
             json!({"id": "1\u{0}2", "data": "x"}),
             true,
         ),
@@ -170,8 +179,28 @@ pub fn payloads() -> Vec<Payload> {
 fn expected_event(payload: &Value, last_event_id: &str) -> Option<Value> {
     let data = payload["data"].as_str()?;
     let r#type = payload["event"].as_str().filter(|t| !t.is_empty()).unwrap_or("message");
-    let id = payload["id"].as_str().unwrap_or(last_event_id);
+    // §#processField "id": a value containing NUL is ignored.
+    let id = payload["id"].as_str().filter(|id| !id.contains('\0')).unwrap_or(last_event_id);
     Some(json!({"type": r#type, "data": data.replace("\r\n", "\n").replace('\r', "\n"), "lastEventId": id}))
+}
+
+/// An event's data, or the string it JSON-encodes if it is one.
+fn plain_data(event: &Value) -> String {
+    let data = event["data"].as_str().unwrap_or_default();
+    match serde_json::from_str::<Value>(data) {
+        Ok(Value::String(inner)) => inner,
+        _ => data.to_owned(),
+    }
+}
+
+/// Whether `got` is `want` with each event's data JSON-encoded.
+fn json_encoded(got: &[Value], want: &[Value]) -> bool {
+    got.len() == want.len()
+        && !want.is_empty()
+        && got.iter().zip(want).all(|(got, want)| {
+            let encoded = want["data"].as_str().map(|d| Value::String(d.to_owned()).to_string());
+            got["data"].as_str() == encoded.as_deref() && got["type"] == want["type"]
+        })
 }
 
 /// A stream held open and decoded by spec-impl.
@@ -226,13 +255,23 @@ impl Subscriber {
         Ok(Self { events, _reader: reader })
     }
 
-    /// The events up to the sentinel with this data, within `deadline`;
-    /// `Err` with what arrived if the sentinel did not.
-    async fn until_sentinel(&mut self, sentinel: &str, deadline: Instant) -> Result<Vec<Value>, Vec<Value>> {
+    /// The events up to the sentinel with this data, and the sentinel's
+    /// lastEventId (what the subscriber's last event ID is now), within
+    /// `deadline`; `Err` with what arrived if the sentinel did not. A
+    /// sentinel whose data a server JSON-encodes still counts, so such a
+    /// server gets a finding per payload instead of one stall.
+    async fn until_sentinel(
+        &mut self,
+        sentinel: &str,
+        deadline: Instant,
+    ) -> Result<(Vec<Value>, String), Vec<Value>> {
         let mut events = Vec::new();
         loop {
             match tokio::time::timeout_at(deadline.into(), self.events.recv()).await {
-                Ok(Some(event)) if event["data"] == sentinel => return Ok(events),
+                Ok(Some(event)) if plain_data(&event) == sentinel => {
+                    let last_event_id = event["lastEventId"].as_str().unwrap_or_default().to_owned();
+                    return Ok((events, last_event_id));
+                }
                 Ok(Some(event)) => {
                     if events.len() < 64 {
                         events.push(event);
@@ -286,6 +325,8 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
     // Once events stop arriving, waiting out every later case would only
     // repeat the finding: those cases are skipped, naming the first.
     let mut stalled_at: Option<&'static str> = None;
+    // From the publish request to the sentinel's arrival, per payload.
+    let mut latencies = Vec::new();
     for payload in payloads() {
         if let Some(first) = stalled_at {
             let why = format!("not checked: events stopped arriving at {first}");
@@ -301,12 +342,19 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
         let expected = if accepted { expected_event(&payload.json, &last_event_id) } else { None };
         let mut received = Vec::new();
         let mut problem = None;
+        let mut sentinel_last_event_id = None;
         for (index, subscriber) in subscribers.iter_mut().enumerate() {
             // The second subscriber of a stalled case gets a short wait.
             let wait = if problem.is_some() { timeout.min(Duration::from_millis(300)) } else { timeout };
             let got = subscriber.until_sentinel(&mark, Instant::now() + wait).await;
             let events = match got {
-                Ok(events) => events,
+                Ok((events, now)) => {
+                    if index == 0 {
+                        sentinel_last_event_id = Some(now);
+                        latencies.push(started.elapsed());
+                    }
+                    events
+                }
                 Err(events) => {
                     stalled_at = Some(payload.check.id);
                     problem.get_or_insert(format!(
@@ -320,16 +368,19 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             let want: Vec<Value> = expected.iter().cloned().collect();
             if problem.is_none() && events != want {
                 problem = Some(format!(
-                    "subscriber {} received {} instead of {}",
+                    "subscriber {} received {} instead of {}{}",
                     index + 1,
                     Value::Array(events.clone()),
-                    Value::Array(want)
+                    Value::Array(want.clone()),
+                    if json_encoded(&events, &want) { " (the server JSON-encodes the data)" } else { "" }
                 ));
             }
             received.push(Value::Array(events));
         }
-        if let Some(id) = expected.as_ref().and_then(|e| e["lastEventId"].as_str()) {
-            last_event_id = id.to_owned();
+        // The next payload's expectation starts from the ID the subscriber
+        // really holds now, so one injected or ignored id is one finding.
+        if let Some(now) = sentinel_last_event_id {
+            last_event_id = now;
         }
         if let Err(error) = &mark_status {
             problem.get_or_insert(format!("publishing the sentinel failed: {error}"));
@@ -337,6 +388,11 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
         let answer_is_wrong = !(accepted || refused && payload.refusable);
         match &status {
             Err(error) => problem = Some(format!("the publish request failed: {error}")),
+            Ok(code) if answer_is_wrong && payload.refusable => {
+                problem = Some(format!(
+                    "the publish endpoint answered {code}: a payload the format cannot carry may be refused, but with a 4xx status"
+                ));
+            }
             Ok(code) if answer_is_wrong => {
                 problem =
                     Some(format!("the publish endpoint answered {code} to a payload the standard can carry"));
@@ -357,6 +413,7 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             }),
         ));
     }
+    findings.push(latency(&mut latencies, stalled_at));
     match stalled_at {
         None => {
             findings.push(many_quickly(&mut subscribers, publish, timeout, &mut sentinel_count).await);
@@ -372,6 +429,27 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
         }
     }
     findings
+}
+
+/// The latency finding: publish to arrival, over the payloads that arrived.
+fn latency(latencies: &mut [Duration], stalled_at: Option<&str>) -> Finding {
+    latencies.sort();
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    let message = match (latencies.first(), latencies.last()) {
+        (Some(_), Some(max)) => format!(
+            "publish to arrival (payload and sentinel, two requests): median {:.0} ms, max {:.0} ms over {} payloads{}",
+            ms(&latencies[latencies.len() / 2]),
+            ms(max),
+            latencies.len(),
+            stalled_at.map_or(String::new(), |at| format!("; events stopped arriving at {at}"))
+        ),
+        _ => format!(
+            "no published event arrived{}",
+            stalled_at.map_or(String::new(), |at| format!(" (stalled at {at})"))
+        ),
+    };
+    let observed: Vec<u64> = latencies.iter().map(|d| d.as_millis() as u64).collect();
+    Finding::new(&LATENCY, Some(message), json!({"ms": observed}))
 }
 
 /// 200 events published back to back: none lost, order kept, on both streams.
@@ -401,8 +479,12 @@ async fn many_quickly(
         let deadline = Instant::now() + timeout;
         loop {
             match tokio::time::timeout_at(deadline.into(), subscriber.events.recv()).await {
-                Ok(Some(event)) if event["data"] == mark.as_str() => break,
-                Ok(Some(event)) => seen.push(event["data"].as_str().unwrap_or_default().to_owned()),
+                // Loss and order only: a server that JSON-encodes data has
+                // its finding in every payload case already.
+                Ok(Some(event)) => match plain_data(&event) {
+                    data if data == mark => break,
+                    data => seen.push(data),
+                },
                 _ => {
                     problem.get_or_insert(format!("subscriber {}: the sentinel did not arrive", index + 1));
                     break;
@@ -439,7 +521,7 @@ async fn resume(stream: &Url, publish: &Url, timeout: Duration) -> Finding {
         (Ok(_), Ok(mut subscriber)) => {
             let _ = post(publish, &json!({"data": "ssecheck-resume-sentinel"}), timeout).await;
             match subscriber.until_sentinel("ssecheck-resume-sentinel", Instant::now() + timeout).await {
-                Ok(events) | Err(events) => {
+                Ok((events, _)) | Err(events) => {
                     if events.iter().any(|e| e["data"] == "resume-2") {
                         "replays the events after Last-Event-ID".to_owned()
                     } else {
