@@ -132,6 +132,8 @@ pub fn spawn(
             "SSE_EVENT_TYPES",
             event_types.iter().filter(|t| !t.contains('\0')).cloned().collect::<Vec<_>>().join(","),
         )
+        // Every type exactly, NUL and commas included, as a JSON array.
+        .env("SSE_EVENT_TYPES_JSON", serde_json::Value::from(event_types.to_vec()).to_string())
         .envs(extra_env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
