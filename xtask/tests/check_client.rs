@@ -276,3 +276,34 @@ fn optional_capabilities_are_skipped_unless_declared_and_then_checked() {
         Command::new(xtask()).args(["check", "--client", "true", "--capability", "telepathy"]).output();
     assert_eq!(unknown.expect("runs").status.code(), Some(2));
 }
+
+#[test]
+fn a_known_deviation_is_info_with_its_reason_and_the_name_is_the_target() {
+    let adapter = format!("{} --bug lone-cr-waits", mutant().display());
+    let reason = "this adapter waits on a lone CR on purpose";
+    let (output, report) = run_check(
+        &adapter,
+        &[
+            "--case",
+            "parse.line-endings",
+            "--name",
+            "lone-cr-waiter",
+            "--known-deviation",
+            &format!("parse.line-endings.cr={reason}"),
+        ],
+    );
+    let report = report.expect("a report is written");
+    assert_eq!(report.target, "lone-cr-waiter");
+    let case = |id: &str| report.cases.iter().find(|c| c.id == id).expect("the case ran");
+    let marked = case("parse.line-endings.cr.whole");
+    assert_eq!(marked.status, Status::Info, "{}", marked.message);
+    assert!(marked.message.contains(reason), "{}", marked.message);
+    // Only the prefix given is excused: the other lone-CR cases still fail.
+    assert_eq!(case("parse.line-endings.many-crs.whole").status, Status::Fail);
+    assert_eq!(output.status.code(), Some(1));
+    let bad = Command::new(xtask())
+        .args(["check", "--client", &adapter, "--known-deviation", "no-equals-sign"])
+        .output()
+        .expect("xtask runs");
+    assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
+}
