@@ -22,6 +22,14 @@ use super::scenario::{End, Response};
 /// at once, so a client reconnecting in a tight loop cannot grow memory.
 pub const MAX_LOGGED_REQUESTS: usize = 200;
 
+/// A reserved path, outside every case's `/c/<n>/` prefix: the page a browser
+/// adapter opens so that its EventSource is same-origin with the case URL.
+/// Requests to it are never logged nor counted.
+pub const BROWSER_PAGE_PATH: &str = "/__ssecheck/browser.html";
+
+/// The page served at [`BROWSER_PAGE_PATH`].
+const BROWSER_PAGE: &str = include_str!("browser.html");
+
 /// The pause between a scripted reset's last write and the reset itself.
 const RESET_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
@@ -159,6 +167,9 @@ impl Server {
 }
 
 fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incoming>) -> HttpResponse<Body> {
+    if request.uri().path() == BROWSER_PAGE_PATH {
+        return browser_page();
+    }
     let path = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let case = path.strip_prefix("/c/").and_then(|rest| rest.split('/').next()).and_then(|n| n.parse().ok());
     let Some(route) = case.and_then(|case: usize| lock(routes).get(&case).cloned()) else {
@@ -188,6 +199,18 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
     route.activity.notify_waiters();
     let response = lock(&route.script).pop_front().unwrap_or_else(Response::hold);
     respond(route, response)
+}
+
+fn browser_page() -> HttpResponse<Body> {
+    let body = http_body_util::Full::new(Bytes::from_static(BROWSER_PAGE.as_bytes()));
+    let mut response = HttpResponse::new(body.map_err(|e| match e {}).boxed());
+    let headers = response.headers_mut();
+    headers.insert(
+        hyper::header::CONTENT_TYPE,
+        hyper::header::HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    headers.insert(hyper::header::CACHE_CONTROL, hyper::header::HeaderValue::from_static("no-store"));
+    response
 }
 
 fn plain(status: StatusCode) -> HttpResponse<Body> {
@@ -244,4 +267,25 @@ fn tokio_stream_from(
     mut receiver: mpsc::Receiver<Result<Frame<Bytes>, std::io::Error>>,
 ) -> impl futures_util::Stream<Item = Result<Frame<Bytes>, std::io::Error>> + Send + Sync + 'static {
     futures_util::stream::poll_fn(move |cx| receiver.poll_recv(cx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http_client::{Url, open, read_some};
+
+    #[tokio::test]
+    async fn the_browser_page_is_served_and_never_logged() {
+        let server = Server::start().await.expect("the server starts");
+        let route = server.mount(0, Vec::new());
+        let page =
+            Url::parse(&format!("http://{}{BROWSER_PAGE_PATH}?src=x&sink=y", server.addr)).expect("a URL");
+        let timeout = std::time::Duration::from_secs(5);
+        let mut opened = open(&page, "GET", &[], Bytes::new(), timeout).await.expect("the page answers");
+        assert_eq!(opened.status, 200);
+        assert_eq!(opened.header_values("content-type"), ["text/html; charset=utf-8"]);
+        let body = read_some(&mut opened, 1 << 20, Instant::now() + timeout).await;
+        assert_eq!(body, BROWSER_PAGE.as_bytes());
+        assert_eq!(route.request_count(), 0);
+    }
 }
