@@ -93,7 +93,9 @@ sink.listen(0, '127.0.0.1', () => {
   page.hash = new URLSearchParams({
     src: url,
     sink: `http://127.0.0.1:${sink.address().port}`,
-    types: process.env.SSE_EVENT_TYPES ?? '',
+    // Every type exactly (NUL and commas too), as a JSON array.
+    types: process.env.SSE_EVENT_TYPES_JSON
+      ?? JSON.stringify((process.env.SSE_EVENT_TYPES ?? '').split(',').filter((t) => t !== '')),
   }).toString();
   browser = spawn(chromium, [
     '--headless',

@@ -50,6 +50,8 @@ struct ClientManifest {
     #[serde(default)]
     capabilities: Vec<String>,
     jobs: Option<usize>,
+    /// Seconds a case may wait (`check --timeout`), for slow starters.
+    timeout: Option<f64>,
     #[serde(default)]
     notes: Vec<String>,
     /// Case-id prefix to the reason the target deviates on purpose (the
@@ -130,6 +132,9 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
             }
             if let Some(jobs) = m.jobs {
                 check_args.extend(["--jobs".to_owned(), jobs.to_string()]);
+            }
+            if let Some(timeout) = m.timeout {
+                check_args.extend(["--timeout".to_owned(), timeout.to_string()]);
             }
             for (prefix, reason) in &m.known_deviations {
                 check_args.extend(["--known-deviation".to_owned(), format!("{prefix}={reason}")]);
