@@ -1,64 +1,12 @@
-"""Flask streaming SSE the way tutorials write it, with a comment first (see server.toml).
+"""py-flask (../py-flask/server.py) with the one line many tutorials add: a
+comment yielded first, so WSGI sends the status and headers at once instead
+of with the first event."""
+import importlib.util
+import pathlib
 
-A generator yields hand-built "field: value\\n" lines ending in "\\n\\n" with
-mimetype text/event-stream; each GET /events subscriber owns a queue.Queue and
-POST /publish puts the formatted message on every queue. The fields are pasted
-into the lines naively, as tutorials do: no splitting or escaping of newlines.
-Served by werkzeug's threaded development server on port 0.
-"""
-import queue
-import threading
-
-from flask import Flask, Response, request
-from werkzeug.serving import make_server
-
-app = Flask(__name__)
-subscribers: list[queue.Queue] = []
-lock = threading.Lock()
-
-
-def format_sse(data, event=None, id=None, retry=None) -> str:
-    msg = ""
-    if event is not None:
-        msg += f"event: {event}\n"
-    if id is not None:
-        msg += f"id: {id}\n"
-    if retry is not None:
-        msg += f"retry: {retry}\n"
-    return msg + f"data: {data}\n\n"
-
-
-@app.get("/events")
-def events():
-    q: queue.Queue = queue.Queue()
-    with lock:
-        subscribers.append(q)
-
-    def stream():
-        # The one line many tutorials add: WSGI sends the status and headers
-        # with the first body chunk, so a comment first opens the stream.
-        yield ": open\n\n"
-        try:
-            while True:
-                yield q.get()
-        finally:
-            with lock:
-                subscribers.remove(q)
-
-    return Response(stream(), mimetype="text/event-stream")
-
-
-@app.post("/publish")
-def publish():
-    p = request.get_json()
-    msg = format_sse(p.get("data", ""), p.get("event"), p.get("id"), p.get("retry"))
-    with lock:
-        for q in subscribers:
-            q.put(msg)
-    return "", 204
-
-
-if __name__ == "__main__":
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    print(f"http://127.0.0.1:{server.server_port}", flush=True)
-    server.serve_forever()
+path = pathlib.Path(__file__).resolve().parent.parent / "py-flask" / "server.py"
+spec = importlib.util.spec_from_file_location("py_flask_server", path)
+server = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(server)
+server.OPEN_COMMENT = True
+server.main()

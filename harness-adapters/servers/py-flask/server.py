@@ -13,6 +13,8 @@ from flask import Flask, Response, request
 from werkzeug.serving import make_server
 
 app = Flask(__name__)
+# py-flask-open-comment sets this: a comment first, as many tutorials add.
+OPEN_COMMENT = False
 subscribers: list[queue.Queue] = []
 lock = threading.Lock()
 
@@ -36,6 +38,9 @@ def events():
 
     def stream():
         try:
+            if OPEN_COMMENT:
+                # WSGI sends the status and headers with the first body chunk.
+                yield ": open\n\n"
             while True:
                 yield q.get()
         finally:
@@ -55,7 +60,11 @@ def publish():
     return "", 204
 
 
-if __name__ == "__main__":
+def main():
     server = make_server("127.0.0.1", 0, app, threaded=True)
     print(f"http://127.0.0.1:{server.server_port}", flush=True)
     server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()

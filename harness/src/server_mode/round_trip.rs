@@ -203,6 +203,13 @@ fn json_encoded(got: &[Value], want: &[Value]) -> bool {
         })
 }
 
+/// Why the sentinel did not come: what came before it, and whether the
+/// stream ended (rather than the wait running out).
+struct Stalled {
+    events: Vec<Value>,
+    ended: bool,
+}
+
 /// A stream held open and decoded by spec-impl.
 struct Subscriber {
     events: mpsc::Receiver<Value>,
@@ -264,7 +271,7 @@ impl Subscriber {
         &mut self,
         sentinel: &str,
         deadline: Instant,
-    ) -> Result<(Vec<Value>, String), Vec<Value>> {
+    ) -> Result<(Vec<Value>, String), Stalled> {
         let mut events = Vec::new();
         loop {
             match tokio::time::timeout_at(deadline.into(), self.events.recv()).await {
@@ -277,7 +284,8 @@ impl Subscriber {
                         events.push(event);
                     }
                 }
-                Ok(None) | Err(_) => return Err(events),
+                Ok(None) => return Err(Stalled { events, ended: true }),
+                Err(_) => return Err(Stalled { events, ended: false }),
             }
         }
     }
@@ -355,10 +363,17 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
                     }
                     events
                 }
-                Err(events) => {
+                Err(Stalled { events, ended }) => {
                     stalled_at = Some(payload.check.id);
+                    let what = if ended {
+                        "the stream ended before the sentinel published after the payload arrived".to_owned()
+                    } else {
+                        format!(
+                            "the sentinel published after the payload did not arrive within {wait:?} (events held back in a buffer, or the stream stalled)"
+                        )
+                    };
                     problem.get_or_insert(format!(
-                        "subscriber {}: the sentinel published after the payload did not arrive within {timeout:?} (events held back in a buffer, or the stream broke); received before it: {}",
+                        "subscriber {}: {what}; received before it: {}",
                         index + 1,
                         Value::Array(events.clone())
                     ));
@@ -521,7 +536,7 @@ async fn resume(stream: &Url, publish: &Url, timeout: Duration) -> Finding {
         (Ok(_), Ok(mut subscriber)) => {
             let _ = post(publish, &json!({"data": "ssecheck-resume-sentinel"}), timeout).await;
             match subscriber.until_sentinel("ssecheck-resume-sentinel", Instant::now() + timeout).await {
-                Ok((events, _)) | Err(events) => {
+                Ok((events, _)) | Err(Stalled { events, .. }) => {
                     if events.iter().any(|e| e["data"] == "resume-2") {
                         "replays the events after Last-Event-ID".to_owned()
                     } else {

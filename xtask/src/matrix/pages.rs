@@ -88,12 +88,9 @@ fn rows(root: &Path, kind: Kind) -> anyhow::Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// A family of cases: `parse.<section>`, `connection.<topic>`, or a
-/// server check's whole id.
+/// A family of cases: its first two parts (`parse.<section>`,
+/// `connection.<topic>`, `server.<group>`).
 fn family(id: &str) -> &str {
-    if id.starts_with("server.") {
-        return id;
-    }
     let mut dots = id.match_indices('.').map(|(at, _)| at);
     match (dots.next(), dots.next()) {
         (Some(_), Some(second)) => &id[..second],
@@ -101,29 +98,47 @@ fn family(id: &str) -> &str {
     }
 }
 
-/// The failing (then warning) families, most cases first: (family, status,
-/// count, first spec key).
-fn headlines(report: &Report) -> Vec<(String, Status, usize, Option<String>)> {
-    let mut families: BTreeMap<(u8, &str), (usize, Option<&String>)> = BTreeMap::new();
+/// A family that fails (or warns) in one report.
+struct Headline {
+    /// With the names of its cases for server checks, whose families are
+    /// few and whose names say what broke: `server.publish (empty-data, ...)`.
+    label: String,
+    status: Status,
+    count: usize,
+    spec: Option<String>,
+}
+
+/// The failing (then warning) families, most cases first.
+fn headlines(report: &Report) -> Vec<Headline> {
+    // (rank, family) -> (count, first spec key, case names).
+    type Cases<'a> = (usize, Option<&'a String>, Vec<&'a str>);
+    let mut families: BTreeMap<(u8, &str), Cases> = BTreeMap::new();
     for case in &report.cases {
         let rank = match case.status {
             Status::Fail => 0,
             Status::Warn => 1,
             _ => continue,
         };
-        let entry = families.entry((rank, family(&case.id))).or_insert((0, case.spec.first()));
+        let family = family(&case.id);
+        let entry = families.entry((rank, family)).or_insert((0, case.spec.first(), Vec::new()));
         entry.0 += 1;
+        entry.2.push(case.id[family.len()..].trim_start_matches('.'));
     }
-    let mut list: Vec<_> = families
+    let mut list: Vec<Headline> = families
         .into_iter()
-        .map(|((rank, family), (count, spec))| {
+        .map(|((rank, family), (count, spec, names))| {
+            let label = if family.starts_with("server.") {
+                let shown: Vec<&str> = names.iter().take(6).copied().collect();
+                let more = if names.len() > shown.len() { ", ..." } else { "" };
+                format!("{family} ({}{more})", shown.join(", "))
+            } else {
+                family.to_owned()
+            };
             let status = if rank == 0 { Status::Fail } else { Status::Warn };
-            (family.to_owned(), status, count, spec.cloned())
+            Headline { label, status, count, spec: spec.cloned() }
         })
         .collect();
-    list.sort_by_key(|(family, status, count, _)| {
-        (*status != Status::Fail, std::cmp::Reverse(*count), family.clone())
-    });
+    list.sort_by_key(|h| (h.status != Status::Fail, std::cmp::Reverse(h.count), h.label.clone()));
     list
 }
 
@@ -181,15 +196,11 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
                 let _ = write!(html, "<td class=\"{class}\">{count}</td>");
             }
             html.push_str("<td><ul>");
-            for (family, status, count, spec) in headlines(&row.report).into_iter().take(6) {
+            for Headline { label, status, count, spec } in headlines(&row.report).into_iter().take(6) {
                 let link = spec
                     .map_or(String::new(), |key| format!(" <a href=\"{}\">§</a>", escape(&spec_url(&key))));
-                let _ = write!(
-                    html,
-                    "<li><code>{}</code> {} ×{count}{link}</li>",
-                    escape(&family),
-                    status.name()
-                );
+                let _ =
+                    write!(html, "<li><code>{}</code> {} ×{count}{link}</li>", escape(&label), status.name());
             }
             html.push_str("</ul></td></tr>\n");
         }
@@ -208,9 +219,9 @@ fn readme_table(sections: &[(Kind, Vec<Row>)]) -> String {
             let deviations: Vec<String> = headlines(&row.report)
                 .into_iter()
                 .take(3)
-                .map(|(family, status, count, spec)| match spec {
-                    Some(key) => format!("[`{family}`]({}) {} ×{count}", spec_url(&key), status.name()),
-                    None => format!("`{family}` {} ×{count}", status.name()),
+                .map(|Headline { label, status, count, spec }| match spec {
+                    Some(key) => format!("[`{label}`]({}) {} ×{count}", spec_url(&key), status.name()),
+                    None => format!("`{label}` {} ×{count}", status.name()),
                 })
                 .collect();
             let _ = writeln!(
