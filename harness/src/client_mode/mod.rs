@@ -176,9 +176,13 @@ async fn observe(
     let mut close_sent = false;
     loop {
         let now = Instant::now();
+        // Complete once everything expected was seen and every byte the
+        // case serves has been sent: a client that dispatches too much at
+        // the end of a slow, split stream is still watched for it.
         if complete_at.is_none()
             && observed.core_lines_seen >= wanted_lines
             && route.request_count() >= expected.requests.len()
+            && !route.writes_pending()
         {
             complete_at = Some(now);
         }

@@ -67,12 +67,20 @@ pub struct CaseRoute {
     pub activity: Notify,
     /// Set to true when the case is over: held bodies end.
     over: watch::Sender<bool>,
+    /// Responses whose scripted writes are still being sent.
+    writing: std::sync::atomic::AtomicUsize,
 }
 
 impl CaseRoute {
     /// The requests so far.
     pub fn requests(&self) -> Vec<ObservedRequest> {
         lock(&self.log).clone()
+    }
+
+    /// Whether a response is still sending its scripted writes: a case is
+    /// judged only after every byte it serves has been sent.
+    pub fn writes_pending(&self) -> bool {
+        self.writing.load(std::sync::atomic::Ordering::SeqCst) > 0
     }
 
     /// How many requests so far, logged or not.
@@ -152,6 +160,7 @@ impl Server {
             not_logged: std::sync::atomic::AtomicUsize::new(0),
             last_end: Mutex::default(),
             activity: Notify::new(),
+            writing: std::sync::atomic::AtomicUsize::new(0),
             over,
         });
         lock(&self.routes).insert(case, route.clone());
@@ -219,9 +228,29 @@ fn plain(status: StatusCode) -> HttpResponse<Body> {
     response
 }
 
+/// A response sending its writes; counted in [`CaseRoute::writes_pending`]
+/// until dropped, which wakes the case's observer (with a stored permit, so
+/// the wake-up is not lost if it is not waiting at that moment).
+struct Writing(Arc<CaseRoute>);
+
+impl Writing {
+    fn start(route: Arc<CaseRoute>) -> Self {
+        route.writing.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Self(route)
+    }
+}
+
+impl Drop for Writing {
+    fn drop(&mut self) {
+        self.0.writing.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        self.0.activity.notify_one();
+    }
+}
+
 fn respond(route: Arc<CaseRoute>, scripted: Response) -> HttpResponse<Body> {
     let (frames, receiver) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
     let mut over = route.over.subscribe();
+    let writing = Writing::start(route.clone());
     tokio::spawn(async move {
         for (index, write) in scripted.writes.iter().enumerate() {
             if index > 0 && !scripted.pause.is_zero() {
@@ -231,6 +260,7 @@ fn respond(route: Arc<CaseRoute>, scripted: Response) -> HttpResponse<Body> {
                 return; // the client went away
             }
         }
+        drop(writing);
         match scripted.end {
             End::Close => {}
             End::Reset => {
