@@ -34,10 +34,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if modes.len() > 1 {
         bail!("the reports mix modes ({modes:?}): put clients and servers in separate matrices");
     }
-    std::fs::create_dir_all(&args.out).with_context(|| format!("cannot create {}", args.out.display()))?;
-    for (name, text) in [("matrix.html", matrix::html(&columns)), ("matrix.md", matrix::markdown(&columns))] {
-        let path = args.out.join(name);
-        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    let written = matrix::write(&args.out, &columns)
+        .with_context(|| format!("cannot write the matrix to {}", args.out.display()))?;
+    for path in written {
         println!("{}", path.display());
     }
     Ok(ExitCode::SUCCESS)

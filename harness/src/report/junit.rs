@@ -66,7 +66,7 @@ impl Report {
 
 /// Escapes text for XML attributes and content; characters XML 1.0 cannot
 /// carry at all become U+FFFD.
-pub(crate) fn xml_escape(text: &str) -> String {
+pub fn xml_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

@@ -39,6 +39,18 @@ fn statuses(columns: &[Column]) -> Vec<HashMap<&str, Status>> {
         .collect()
 }
 
+/// Writes matrix.html and matrix.md into `dir` (created); returns their paths.
+pub fn write(dir: &std::path::Path, columns: &[Column]) -> std::io::Result<Vec<std::path::PathBuf>> {
+    std::fs::create_dir_all(dir)?;
+    let mut written = Vec::new();
+    for (file, text) in [("matrix.html", html(columns)), ("matrix.md", markdown(columns))] {
+        let path = dir.join(file);
+        std::fs::write(&path, text)?;
+        written.push(path);
+    }
+    Ok(written)
+}
+
 /// The Markdown table: the counts, then every row where some
 /// implementation does not pass (rows where all pass are only counted).
 pub fn markdown(columns: &[Column]) -> String {

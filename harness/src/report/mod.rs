@@ -6,6 +6,7 @@ use std::path::Path;
 
 mod html;
 mod junit;
+pub use junit::xml_escape;
 mod markdown;
 pub mod matrix;
 

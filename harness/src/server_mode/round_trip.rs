@@ -193,6 +193,13 @@ fn plain_data(event: &Value) -> String {
     }
 }
 
+/// The next sentinel's data: each is published after what it marks, and
+/// what arrives before it is what the marked publish delivered.
+fn sentinel(count: &mut usize) -> String {
+    *count += 1;
+    format!("ssecheck-sentinel-{count}")
+}
+
 /// Whether `got` is `want` with each event's data JSON-encoded.
 fn json_encoded(got: &[Value], want: &[Value]) -> bool {
     got.len() == want.len()
@@ -326,10 +333,6 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
     tokio::time::sleep(Duration::from_millis(200)).await;
     let mut last_event_id = String::new();
     let mut sentinel_count = 0;
-    let sentinel = |n: &mut usize| {
-        *n += 1;
-        format!("ssecheck-sentinel-{n}")
-    };
     // Once events stop arriving, waiting out every later case would only
     // repeat the finding: those cases are skipped, naming the first.
     let mut stalled_at: Option<&'static str> = None;
@@ -485,8 +488,7 @@ async fn many_quickly(
             break;
         }
     }
-    *sentinel_count += 1;
-    let mark = format!("ssecheck-sentinel-{sentinel_count}");
+    let mark = sentinel(sentinel_count);
     let _ = post(publish, &json!({"data": mark}), timeout).await;
     let mut counts = Vec::new();
     for (index, subscriber) in subscribers.iter_mut().enumerate() {

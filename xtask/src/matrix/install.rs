@@ -2,7 +2,7 @@
 //! client, pinned by its lock file, cached under target/matrix/ so reruns
 //! only check (harness-adapters/README.md, "Installation").
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 
 use anyhow::{Context, bail};
@@ -45,15 +45,14 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
                 Err(_) => None,
             };
             let stamp = place.join(".installed-lock");
-            if let Some(lock) = lock.filter(|lock| {
-                std::fs::read(&stamp).ok().as_deref() != Some(&lock[..])
-                    || !place.join("node_modules").is_dir()
-            }) {
+            if let Some(lock) =
+                lock.filter(|lock| !installed(&stamp, lock) || !place.join("node_modules").is_dir())
+            {
                 require("npm", "install Node.js and npm (Debian: apt-get install nodejs npm)")?;
                 let mut npm = Command::new("npm");
                 npm.args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&place);
                 run(&mut npm, "npm ci")?;
-                std::fs::write(&stamp, &lock).with_context(|| format!("cannot write {}", stamp.display()))?;
+                mark_installed(&stamp, &lock)?;
             }
             vec!["node".to_owned(), path_word(&place.join(format!("{entry}.mjs")))]
         }
@@ -70,7 +69,7 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
             let wanted = std::fs::read(&requirements)
                 .with_context(|| format!("cannot read {}", requirements.display()))?;
             let stamp = venv.join(".installed-requirements");
-            if std::fs::read(&stamp).ok().as_deref() != Some(&wanted[..]) {
+            if !installed(&stamp, &wanted) {
                 let mut pip = Command::new(&python);
                 pip.args([
                     "-m",
@@ -83,8 +82,7 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
                 ])
                 .arg(&requirements);
                 run(&mut pip, "pip install")?;
-                std::fs::write(&stamp, &wanted)
-                    .with_context(|| format!("cannot write {}", stamp.display()))?;
+                mark_installed(&stamp, &wanted)?;
             }
             vec![path_word(&python), path_word(&dir.join(format!("{entry}.py")))]
         }
@@ -126,6 +124,17 @@ fn run(command: &mut Command, what: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the install recorded in `stamp` was made from exactly `wanted`
+/// (the lock or requirements file).
+fn installed(stamp: &Path, wanted: &[u8]) -> bool {
+    std::fs::read(stamp).ok().as_deref() == Some(wanted)
+}
+
+/// Records a finished install from `wanted` in `stamp`.
+fn mark_installed(stamp: &Path, wanted: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(stamp, wanted).with_context(|| format!("cannot write {}", stamp.display()))
+}
+
 fn copy_if_changed(from: &Path, to: &Path) -> anyhow::Result<()> {
     let bytes = std::fs::read(from).with_context(|| format!("cannot read {}", from.display()))?;
     if std::fs::read(to).ok().as_deref() != Some(&bytes[..]) {
@@ -136,5 +145,5 @@ fn copy_if_changed(from: &Path, to: &Path) -> anyhow::Result<()> {
 
 /// A path as one word of a command.
 pub fn path_word(path: &Path) -> String {
-    PathBuf::from(path).display().to_string()
+    path.display().to_string()
 }

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use harness::report::matrix::{self, Column};
-use harness::report::{Report, Status, spec_url};
+use harness::report::{Report, Status, spec_url, xml_escape as escape};
 
 use super::Kind;
 use super::manifest::{self, Implementation};
@@ -34,15 +34,12 @@ pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
         let rows = rows(root, kind)?;
         let columns: Vec<Column> =
             rows.iter().map(|r| Column { name: r.name.clone(), report: r.report.clone() }).collect();
-        let dir = root.join("reports").join(kind.folder());
         if !columns.is_empty() {
-            for (file, text) in
-                [("matrix.html", matrix::html(&columns)), ("matrix.md", matrix::markdown(&columns))]
-            {
-                let path = dir.join(file);
-                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-                written.push(path);
-            }
+            let dir = root.join("reports").join(kind.folder());
+            written.extend(
+                matrix::write(&dir, &columns)
+                    .with_context(|| format!("cannot write to {}", dir.display()))?,
+            );
         }
         sections.push((kind, rows));
     }
@@ -140,10 +137,6 @@ fn headlines(report: &Report) -> Vec<Headline> {
         .collect();
     list.sort_by_key(|h| (h.status != Status::Fail, std::cmp::Reverse(h.count), h.label.clone()));
     list
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
