@@ -1,17 +1,26 @@
-//! The HTTP/1.1 client of server mode and the reference client: every request has a deadline and
-//! every body read has a byte cap. Only `http://` URLs (TLS is a later issue).
+//! The HTTP client of server mode and the reference client: http and https
+//! (rustls), HTTP/1.1 and HTTP/2 (ALPN `h2` when the server offers it over
+//! TLS, or prior knowledge on cleartext when asked). One connection per
+//! request, so what a stream does never depends on another; every request
+//! has a deadline and every body read has a byte cap.
 
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-/// An `http://host[:port]/path` URL, split.
+use crate::tls::{self, Trust};
+
+/// An `http(s)://host[:port]/path` URL, split.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Url {
+    /// `https://` rather than `http://`.
+    pub https: bool,
     /// The host (without brackets for IPv6).
     pub host: String,
     /// The port.
@@ -21,14 +30,14 @@ pub struct Url {
 }
 
 impl Url {
-    /// Parses an absolute http URL; the error says what is wrong.
+    /// Parses an absolute http or https URL; the error says what is wrong.
     pub fn parse(url: &str) -> Result<Self, String> {
-        let rest = if let Some(rest) = url.strip_prefix("http://") {
-            rest
-        } else if url.starts_with("https://") {
-            return Err(format!("{url}: https is not supported yet; use an http:// URL"));
+        let (https, rest) = if let Some(rest) = url.strip_prefix("http://") {
+            (false, rest)
+        } else if let Some(rest) = url.strip_prefix("https://") {
+            (true, rest)
         } else {
-            return Err(format!("{url}: not an http:// URL"));
+            return Err(format!("{url}: not an http:// or https:// URL"));
         };
         let (authority, target) = match rest.find(['/', '?']) {
             Some(i) => (&rest[..i], rest[i..].to_owned()),
@@ -50,9 +59,10 @@ impl Url {
         }
         let port = match port {
             Some(port) => port.parse().map_err(|_| format!("{url}: {port:?} is not a port"))?,
+            None if https => 443,
             None => 80,
         };
-        Ok(Self { host, port, target })
+        Ok(Self { https, host, port, target })
     }
 
     /// `host:port` for the Host header.
@@ -63,12 +73,48 @@ impl Url {
             format!("{}:{}", self.host, self.port)
         }
     }
+
+    /// `http` or `https`.
+    pub fn scheme(&self) -> &'static str {
+        if self.https { "https" } else { "http" }
+    }
 }
 
 impl std::fmt::Display for Url {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "http://{}{}", self.authority(), self.target)
+        write!(f, "{}://{}{}", self.scheme(), self.authority(), self.target)
     }
+}
+
+/// How a [`Client`] connects.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transport {
+    /// Which certificates https trusts.
+    pub trust: Trust,
+    /// On `http://`, speak HTTP/2 at once (h2c with prior knowledge).
+    pub h2c_prior_knowledge: bool,
+    /// Over TLS, offer only HTTP/1.1 (no `h2` in ALPN).
+    pub http1_only: bool,
+}
+
+/// Makes the connections of every request: one per request.
+#[derive(Debug, Clone, Default)]
+pub struct Client {
+    transport: Transport,
+    /// The rustls configuration, made on the first https request (reading
+    /// the platform's roots is not free, and a plain-http run needs none).
+    tls: Arc<OnceLock<Result<Arc<rustls::ClientConfig>, String>>>,
+}
+
+/// What the TLS handshake settled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsInfo {
+    /// `TLSv1_3`, `TLSv1_2`.
+    pub version: String,
+    /// The cipher suite.
+    pub cipher: String,
+    /// The protocol ALPN chose, if any.
+    pub alpn: Option<String>,
 }
 
 /// A request failed before a response.
@@ -77,6 +123,9 @@ pub enum HttpError {
     /// No connection within the deadline, or refused.
     #[error("cannot connect to {0}: {1}")]
     Connect(String, String),
+    /// The TLS handshake failed (an untrusted certificate, a wrong name).
+    #[error("TLS with {0} failed: {1}")]
+    Tls(String, String),
     /// No response headers within the deadline.
     #[error("no response from {0} within {1:?}")]
     Timeout(String, Duration),
@@ -94,6 +143,10 @@ pub struct Opened {
     pub headers: Vec<(String, String)>,
     /// Time from sending the request to the headers.
     pub head_after: Duration,
+    /// `HTTP/1.1` or `HTTP/2` (`HTTP/1.0` when the server answered so).
+    pub version: &'static str,
+    /// The TLS handshake's outcome, on https.
+    pub tls: Option<TlsInfo>,
     /// The body.
     pub body: Incoming,
     /// The connection task; dropping [`Opened`] aborts it, closing the
@@ -130,7 +183,12 @@ impl Opened {
     }
 }
 
-/// Sends a request and waits for the response head, within `timeout`.
+/// A connection's byte stream, TLS or not.
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+/// Sends a request with the default [`Client`] (platform roots, ALPN) and
+/// waits for the response head, within `timeout`.
 pub async fn open(
     url: &Url,
     method: &str,
@@ -138,38 +196,159 @@ pub async fn open(
     body: Bytes,
     timeout: Duration,
 ) -> Result<Opened, HttpError> {
-    let started = Instant::now();
-    let target = url.authority();
-    let stream = tokio::time::timeout(timeout, TcpStream::connect((url.host.as_str(), url.port)))
-        .await
-        .map_err(|_| HttpError::Connect(target.clone(), format!("no connection within {timeout:?}")))?
-        .map_err(|error| HttpError::Connect(target.clone(), error.to_string()))?;
-    let _ = stream.set_nodelay(true);
-    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|error| HttpError::Protocol(error.to_string()))?;
-    let connection = tokio::spawn(async move {
-        let _ = connection.await;
-    });
-    let mut request =
-        hyper::Request::builder().method(method).uri(url.target.as_str()).header("host", &target);
-    for (name, value) in headers {
-        request = request.header(name.as_str(), value.as_str());
+    static DEFAULT: OnceLock<Client> = OnceLock::new();
+    DEFAULT.get_or_init(Client::default).open(url, method, headers, body, timeout).await
+}
+
+impl Client {
+    /// A client that connects as `transport` says.
+    pub fn new(transport: Transport) -> Self {
+        Self { transport, tls: Arc::default() }
     }
-    let request = request.body(Full::new(body)).map_err(|error| HttpError::Protocol(error.to_string()))?;
-    let remaining = timeout.saturating_sub(started.elapsed());
-    let response = tokio::time::timeout(remaining, sender.send_request(request))
-        .await
-        .map_err(|_| HttpError::Timeout(target.clone(), timeout))?
-        .map_err(|error| HttpError::Protocol(format!("{target}: {error}")))?;
-    let head_after = started.elapsed();
-    let status = response.status().as_u16();
-    let headers = response
-        .headers()
-        .iter()
-        .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
-        .collect();
-    Ok(Opened { status, headers, head_after, body: response.into_body(), connection })
+
+    /// How it connects.
+    pub fn transport(&self) -> &Transport {
+        &self.transport
+    }
+
+    /// The rustls configuration, made once.
+    ///
+    /// # Errors
+    /// The CA file is unusable, or the platform has no roots.
+    pub fn tls_config(&self) -> Result<Arc<rustls::ClientConfig>, String> {
+        self.tls
+            .get_or_init(|| {
+                let alpn: &[&[u8]] = if self.transport.http1_only {
+                    &[tls::ALPN_HTTP1]
+                } else {
+                    &[tls::ALPN_H2, tls::ALPN_HTTP1]
+                };
+                tls::client_config(&self.transport.trust, alpn)
+            })
+            .clone()
+    }
+
+    /// TCP, then TLS on https: the stream, what TLS settled, and whether
+    /// to speak HTTP/2 on it.
+    async fn connect(&self, url: &Url) -> Result<(Box<dyn Io>, Option<TlsInfo>, bool), HttpError> {
+        let target = url.authority();
+        let stream = TcpStream::connect((url.host.as_str(), url.port))
+            .await
+            .map_err(|error| HttpError::Connect(target.clone(), error.to_string()))?;
+        let _ = stream.set_nodelay(true);
+        if !url.https {
+            return Ok((Box::new(stream), None, self.transport.h2c_prior_knowledge));
+        }
+        let config = self.tls_config().map_err(|why| HttpError::Connect(target.clone(), why))?;
+        let name = rustls::pki_types::ServerName::try_from(url.host.clone()).map_err(|e| {
+            HttpError::Connect(target.clone(), format!("{:?} is not a TLS server name: {e}", url.host))
+        })?;
+        let stream = tokio_rustls::TlsConnector::from(config)
+            .connect(name, stream)
+            .await
+            .map_err(|error| HttpError::Tls(target.clone(), error.to_string()))?;
+        let (_, connection) = stream.get_ref();
+        let alpn = connection.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
+        let info = TlsInfo {
+            version: connection.protocol_version().map_or_else(String::new, |v| format!("{v:?}")),
+            cipher: connection
+                .negotiated_cipher_suite()
+                .map_or_else(String::new, |s| format!("{:?}", s.suite())),
+            alpn: alpn.clone(),
+        };
+        Ok((Box::new(stream), Some(info), alpn.as_deref() == Some("h2")))
+    }
+
+    /// Sends a request and waits for the response head, within `timeout`
+    /// (connection and TLS handshake included).
+    pub async fn open(
+        &self,
+        url: &Url,
+        method: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<Opened, HttpError> {
+        let started = Instant::now();
+        let target = url.authority();
+        let (stream, tls, h2) = tokio::time::timeout(timeout, self.connect(url))
+            .await
+            .map_err(|_| HttpError::Connect(target.clone(), format!("no connection within {timeout:?}")))??;
+        // HTTP/2 carries the authority in the request URI (`:authority`);
+        // HTTP/1.1 in the Host header.
+        let mut request = if h2 {
+            hyper::Request::builder().uri(format!("{}://{target}{}", url.scheme(), url.target))
+        } else {
+            hyper::Request::builder().uri(url.target.as_str()).header("host", &target)
+        }
+        .method(method);
+        for (name, value) in headers {
+            request = request.header(name.as_str(), value.as_str());
+        }
+        let request =
+            request.body(Full::new(body)).map_err(|error| HttpError::Protocol(error.to_string()))?;
+        let io = TokioIo::new(stream);
+        let handshake_failed = |error: hyper::Error| HttpError::Protocol(format!("{target}: {error}"));
+        let (response, connection) = if h2 {
+            let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
+                .handshake(io)
+                .await
+                .map_err(handshake_failed)?;
+            let connection = tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            (sender.send_request(request).boxed_response(), connection)
+        } else {
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(io).await.map_err(handshake_failed)?;
+            let connection = tokio::spawn(async move {
+                let _ = connection.await;
+            });
+            (sender.send_request(request).boxed_response(), connection)
+        };
+        let remaining = timeout.saturating_sub(started.elapsed());
+        let response = match tokio::time::timeout(remaining, response).await {
+            Ok(Ok(response)) => response,
+            Ok(Err(error)) => {
+                connection.abort();
+                return Err(HttpError::Protocol(format!("{target}: {error}")));
+            }
+            Err(_) => {
+                connection.abort();
+                return Err(HttpError::Timeout(target.clone(), timeout));
+            }
+        };
+        let head_after = started.elapsed();
+        let status = response.status().as_u16();
+        let version = match response.version() {
+            hyper::Version::HTTP_2 => "HTTP/2",
+            hyper::Version::HTTP_10 => "HTTP/1.0",
+            _ => "HTTP/1.1",
+        };
+        let headers = response
+            .headers()
+            .iter()
+            .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+            .collect();
+        Ok(Opened { status, headers, head_after, version, tls, body: response.into_body(), connection })
+    }
+}
+
+/// A response future, boxed so that both protocols' fit one type.
+type ResponseFuture =
+    std::pin::Pin<Box<dyn Future<Output = Result<hyper::Response<Incoming>, hyper::Error>> + Send>>;
+
+trait BoxedResponse {
+    fn boxed_response(self) -> ResponseFuture;
+}
+
+impl<F> BoxedResponse for F
+where
+    F: Future<Output = Result<hyper::Response<Incoming>, hyper::Error>> + Send + 'static,
+{
+    fn boxed_response(self) -> ResponseFuture {
+        Box::pin(self)
+    }
 }
 
 /// The start of a body: at most `cap` bytes, within `deadline`.

@@ -5,8 +5,10 @@
 pub mod cli;
 pub mod client_mode;
 pub mod http_client;
+pub mod open_files;
 pub mod reference_adapter;
 pub mod reference_server;
 pub mod registry;
 pub mod report;
 pub mod server_mode;
+pub mod tls;

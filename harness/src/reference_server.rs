@@ -4,6 +4,11 @@
 //! Heartbeat comments keep idle streams alive; a reconnection with
 //! `Last-Event-ID` replays what followed that id from a bounded history.
 //!
+//! It speaks HTTP/1.1 and HTTP/2 on one port (h2c with prior knowledge on
+//! cleartext, ALPN `h2` over TLS), serves https with a certificate of the
+//! caller's (`Config::tls`), can require a bearer token, and streams the
+//! response of a POST to /events as it does a GET's, as LLM-style APIs do.
+//!
 //! `Flaws` switches on the mistakes real servers make, one at a time, so the
 //! suite's own tests can prove server mode catches each; the reference server
 //! itself runs with none.
@@ -18,7 +23,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Method, Request, Response, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 use spec_impl::{ServerEvent, serialize};
 use tokio::net::TcpListener;
@@ -39,6 +44,11 @@ pub struct Config {
     /// Sends `X-Accel-Buffering: no`, nginx's own signal not to buffer the
     /// response. Off only to show what a proxy does without it.
     pub x_accel_buffering_no: bool,
+    /// Serve https with this configuration (its ALPN decides HTTP/2).
+    pub tls: Option<Arc<rustls::ServerConfig>>,
+    /// Every request must carry `Authorization: Bearer <token>`; others get
+    /// 401.
+    pub bearer_token: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +58,8 @@ impl Default for Config {
             history: 1024,
             flaws: Flaws::default(),
             x_accel_buffering_no: true,
+            tls: None,
+            bearer_token: None,
         }
     }
 }
@@ -103,10 +115,14 @@ struct Published {
     bytes: Bytes,
 }
 
+/// How long a client has for its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// A running reference server.
 #[derive(Debug)]
 pub struct ReferenceServer {
     addr: SocketAddr,
+    https: bool,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -122,26 +138,43 @@ impl ReferenceServer {
         let listener = TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
         let (live, _) = broadcast::channel(config.history.max(16));
+        let https = config.tls.is_some();
+        let acceptor = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
         let state = Arc::new(State { config, live, history: Mutex::default(), next_seq: 0.into() });
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
+                    // Out of file descriptors: let connections close first.
+                    tokio::time::sleep(Duration::from_millis(10)).await;
                     continue;
                 };
                 let _ = stream.set_nodelay(true);
                 let state = state.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
                         let state = state.clone();
                         async move { Ok::<_, Infallible>(route(state, request).await) }
                     });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    // HTTP/1.1, or HTTP/2 when the client starts with its
+                    // preface (h2c prior knowledge, or ALPN h2 over TLS).
+                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+                    match acceptor {
+                        None => {
+                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                        }
+                        Some(acceptor) => {
+                            let handshake =
+                                tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                            if let Ok(Ok(stream)) = handshake.await {
+                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
+                            }
+                        }
+                    }
                 });
             }
         });
-        Ok(Self { addr, task })
+        Ok(Self { addr, https, task })
     }
 
     /// The address it listens on.
@@ -151,12 +184,16 @@ impl ReferenceServer {
 
     /// The stream URL.
     pub fn events_url(&self) -> String {
-        format!("http://{}/events", self.addr)
+        format!("{}://{}/events", self.scheme(), self.addr)
+    }
+
+    fn scheme(&self) -> &'static str {
+        if self.https { "https" } else { "http" }
     }
 
     /// The publish URL.
     pub fn publish_url(&self) -> String {
-        format!("http://{}/publish", self.addr)
+        format!("{}://{}/publish", self.scheme(), self.addr)
     }
 }
 
@@ -172,8 +209,23 @@ fn text(status: StatusCode, message: &str) -> Response<Body> {
 }
 
 async fn route(state: Arc<State>, request: Request<Incoming>) -> Response<Body> {
+    if let Some(token) = &state.config.bearer_token {
+        let authorization = request.headers().get("authorization").and_then(|v| v.to_str().ok());
+        if authorization != Some(format!("Bearer {token}").as_str()) {
+            let mut response = text(StatusCode::UNAUTHORIZED, "a bearer token is required");
+            response.headers_mut().insert("www-authenticate", "Bearer".parse().expect("a valid value"));
+            return response;
+        }
+    }
     match (request.method(), request.uri().path()) {
         (&Method::GET | &Method::HEAD, "/events") => events(&state, &request),
+        // As LLM-style APIs do: the response of a POST is the stream. The
+        // request body (a prompt, say) is read and not used.
+        (&Method::POST, "/events") => {
+            let (parts, body) = request.into_parts();
+            let _ = http_body_util::Limited::new(body, MAX_PUBLISH_BODY).collect().await;
+            events(&state, &Request::from_parts(parts, ()))
+        }
         (&Method::POST, "/publish") => publish(&state, request).await,
         (&Method::OPTIONS, "/events" | "/publish") => {
             let mut response = text(StatusCode::NO_CONTENT, "");
@@ -187,7 +239,7 @@ async fn route(state: Arc<State>, request: Request<Incoming>) -> Response<Body> 
     }
 }
 
-fn events(state: &Arc<State>, request: &Request<Incoming>) -> Response<Body> {
+fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
     let flaws = state.config.flaws;
     let x_accel_buffering_no = state.config.x_accel_buffering_no;
     let last_event_id =
