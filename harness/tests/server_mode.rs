@@ -18,6 +18,7 @@ async fn check(flaws: Flaws) -> Vec<Finding> {
         max_bytes: 1024 * 1024,
         timeout: Duration::from_secs(3),
         heartbeat_limit: Duration::from_secs(30),
+        ..Options::default()
     };
     tokio::time::timeout(Duration::from_secs(60), server_mode::run(&options))
         .await

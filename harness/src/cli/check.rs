@@ -363,6 +363,7 @@ fn check_server(
         max_bytes: args.max_bytes,
         timeout: Duration::from_secs_f64(args.timeout),
         heartbeat_limit: Duration::from_secs_f64(args.heartbeat_limit),
+        ..server_mode::Options::default()
     };
     let (started, clock) = (SystemTime::now(), Instant::now());
     let runtime = runtime()?;

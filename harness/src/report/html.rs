@@ -73,6 +73,9 @@ impl Report {
             self.duration_ms as f64 / 1000.0,
             self.exit_code()
         );
+        if let Some(transport) = &self.transport {
+            let _ = write!(html, "<p class=\"meta\">Transport: {}</p>", escape(&transport.describe()));
+        }
         if let Some(baseline) = &self.baseline {
             let _ = writeln!(
                 html,

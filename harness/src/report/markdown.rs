@@ -23,6 +23,9 @@ impl Report {
             "{} · standard snapshot {} · started {} · {} ms\n",
             self.tool, self.spec, self.started, self.duration_ms
         );
+        if let Some(transport) = &self.transport {
+            let _ = writeln!(md, "Transport: {}\n", transport.describe());
+        }
         let _ = writeln!(md, "| pass | fail | warn | info | skip |\n|---|---|---|---|---|");
         let _ = writeln!(md, "| {} | {} | {} | {} | {} |\n", s.pass, s.fail, s.warn, s.info, s.skip);
         if let Some(baseline) = &self.baseline {

@@ -169,6 +169,42 @@ pub struct Report {
     /// counts only new failures.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub baseline: Option<BaselineSummary>,
+    /// How the target was reached (protocol, TLS): absent for a plain
+    /// HTTP/1.1 run of an older ssecheck.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transport: Option<TransportSummary>,
+}
+
+/// How the target was reached or served.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransportSummary {
+    /// `HTTP/1.1` or `HTTP/2`: what the stream was served over.
+    pub protocol: String,
+    /// With https: the TLS version and cipher suite, or what the harness
+    /// served with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<String>,
+    /// With https: whether the server's certificate was verified (false
+    /// with `--insecure`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub certificate_verified: Option<bool>,
+}
+
+impl TransportSummary {
+    /// One line for the report pages, e.g. `HTTP/2 over TLSv1_3
+    /// (certificate NOT verified: --insecure)`.
+    pub fn describe(&self) -> String {
+        let mut line = self.protocol.clone();
+        if let Some(tls) = &self.tls {
+            line.push_str(&format!(" over {tls}"));
+        }
+        match self.certificate_verified {
+            Some(false) => line.push_str(" (certificate NOT verified: --insecure)"),
+            Some(true) => line.push_str(" (certificate verified)"),
+            None => {}
+        }
+        line
+    }
 }
 
 impl Report {
@@ -184,6 +220,7 @@ impl Report {
             summary: Summary::of(&cases),
             cases,
             baseline: None,
+            transport: None,
         }
     }
 

@@ -112,6 +112,46 @@ pub struct Options {
     pub timeout: Duration,
     /// Longer silence than this is a warning.
     pub heartbeat_limit: Duration,
+    /// How connections are made: TLS trust, HTTP/2.
+    pub transport: http::Transport,
+    /// The stream request: method, headers, body.
+    pub request: StreamRequest,
+}
+
+impl Default for Options {
+    /// The command line's defaults, for `url`-less use in tests.
+    fn default() -> Self {
+        Self {
+            url: String::new(),
+            publish: None,
+            duration: Duration::from_secs(3),
+            max_bytes: 8 * 1024 * 1024,
+            timeout: Duration::from_secs(10),
+            heartbeat_limit: Duration::from_secs(30),
+            transport: http::Transport::default(),
+            request: StreamRequest::default(),
+        }
+    }
+}
+
+/// What the harness sends to the target besides the contract's own
+/// request headers: `--header`s on every request (stream, publish, HEAD,
+/// OPTIONS), and `--method` and `--body` on every request of the stream,
+/// for endpoints that stream the response of a POST.
+#[derive(Debug, Clone)]
+pub struct StreamRequest {
+    /// The stream request's method.
+    pub method: String,
+    /// Extra headers for every request.
+    pub headers: Vec<(String, String)>,
+    /// The stream request's body.
+    pub body: Bytes,
+}
+
+impl Default for StreamRequest {
+    fn default() -> Self {
+        Self { method: "GET".to_owned(), headers: Vec::new(), body: Bytes::new() }
+    }
 }
 
 /// The check could not run at all (contract exit status 2).
