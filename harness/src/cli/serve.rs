@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::reference_server::{Config, ReferenceServer};
+use crate::tls::{ALPN_H2, ALPN_HTTP1, LoopbackCa};
 use anyhow::Context;
 
 #[derive(Debug, clap::Args)]
@@ -14,7 +15,9 @@ GET /events streams the events; POST /publish takes a JSON payload \
 {\"event\",\"data\",\"id\",\"retry\"} (all optional), answers 202 and sends it to every open \
 stream, or answers 422 when the event stream format cannot carry it (CR or LF in event or id, \
 NUL in id). A reconnection with Last-Event-ID gets the events published after that id, from \
-a bounded history.")]
+a bounded history. POST /events streams too (its body is read and not used), as LLM-style \
+APIs stream the response of a POST. HTTP/1.1 and HTTP/2 are served on the one port (h2c with \
+prior knowledge in cleartext; ALPN h2 with --tls).")]
 pub struct Args {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
@@ -25,12 +28,39 @@ pub struct Args {
     /// Events kept for Last-Event-ID replay.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     history: usize,
+    /// Serve https with a certificate for localhost, 127.0.0.1 and ::1,
+    /// signed by a CA made at start; its certificate is written to
+    /// --ca-out, for `check --ca-file`.
+    #[arg(long)]
+    tls: bool,
+    /// With --tls: where the CA certificate (PEM) is written.
+    #[arg(long, value_name = "FILE", default_value = "ssecheck-ca.pem", requires = "tls")]
+    ca_out: std::path::PathBuf,
+    /// Every request must carry `Authorization: Bearer TOKEN` (else 401).
+    /// The token is read from the environment variable named here, so it
+    /// stays out of shell history and `ps`.
+    #[arg(long, value_name = "VAR")]
+    bearer_token_env: Option<String>,
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
+    let bearer_token = match &args.bearer_token_env {
+        Some(var) => Some(std::env::var(var).with_context(|| format!("--bearer-token-env: {var} is not set"))?),
+        None => None,
+    };
+    let tls = if args.tls {
+        let ca = LoopbackCa::new().map_err(anyhow::Error::msg)?;
+        ca.write_ca(&args.ca_out)
+            .with_context(|| format!("cannot write the CA certificate to {}", args.ca_out.display()))?;
+        Some(ca.server_config(&[ALPN_H2, ALPN_HTTP1]).map_err(anyhow::Error::msg)?)
+    } else {
+        None
+    };
     let config = Config {
         heartbeat: Duration::from_secs(args.heartbeat.max(1)),
         history: args.history,
+        tls,
+        bearer_token,
         ..Config::default()
     };
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
@@ -41,6 +71,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let mut stdout = std::io::stdout().lock();
         writeln!(stdout, "{}", server.events_url())?;
         writeln!(stdout, "publish: POST JSON to {}", server.publish_url())?;
+        if args.tls {
+            writeln!(stdout, "CA certificate: {}", args.ca_out.display())?;
+        }
         stdout.flush()?;
         drop(stdout);
         tokio::signal::ctrl_c().await.context("cannot wait for Ctrl-C")?;

@@ -5,6 +5,7 @@
 pub use crate::http_client as http;
 pub mod passive;
 pub mod round_trip;
+pub mod transport;
 
 use std::time::{Duration, Instant};
 
@@ -12,7 +13,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use self::http::Url;
-use crate::report::{CaseReport, Status};
+use crate::report::{CaseReport, Status, TransportSummary};
 
 use crate::registry::Capability;
 pub use crate::registry::Level;
@@ -62,6 +63,7 @@ pub const HTTP_CORS: Check = Check {
 /// Every server check, in report order.
 pub fn checks() -> Vec<Check> {
     let mut checks = passive::CHECKS.to_vec();
+    checks.extend(transport::CHECKS);
     checks.extend([HTTP_HEAD, HTTP_OPTIONS, HTTP_CORS]);
     checks.extend(round_trip::checks());
     checks
@@ -154,6 +156,90 @@ impl Default for StreamRequest {
     }
 }
 
+impl StreamRequest {
+    fn has(&self, name: &str) -> bool {
+        self.headers.iter().any(|(n, _)| n.eq_ignore_ascii_case(name))
+    }
+
+    /// The headers of a stream request: the contract's (section 4), then
+    /// `extra` (Last-Event-ID), then the user's, which replace a contract
+    /// header of the same name. A body without a Content-Type of the user's
+    /// gets `application/json` when it is JSON, else `text/plain`.
+    pub fn stream_headers(&self, extra: &[(String, String)]) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> =
+            passive::stream_request_headers().into_iter().filter(|(name, _)| !self.has(name)).collect();
+        headers.extend_from_slice(extra);
+        headers.extend(self.headers.iter().cloned());
+        if !self.body.is_empty() && !self.has("content-type") {
+            let json = serde_json::from_slice::<Value>(&self.body).is_ok();
+            let content_type = if json { "application/json" } else { "text/plain; charset=utf-8" };
+            headers.push(("Content-Type".to_owned(), content_type.to_owned()));
+        }
+        headers
+    }
+
+    /// The headers of any other request (publish, HEAD, OPTIONS): `own`,
+    /// then the user's, but for a Content-Type of their own (it describes
+    /// the stream request's body, not a publish payload).
+    pub fn other_headers(&self, own: &[(String, String)]) -> Vec<(String, String)> {
+        let mut headers = own.to_vec();
+        headers.extend(self.headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("content-type")).cloned());
+        headers
+    }
+}
+
+/// How every request of a check reaches the target: one client (TLS trust,
+/// HTTP/2) and the user's request settings.
+#[derive(Debug, Clone)]
+pub struct Requests {
+    /// The HTTP client.
+    pub client: http::Client,
+    /// Method, headers and body.
+    pub request: StreamRequest,
+}
+
+impl Requests {
+    /// The requests of `options`.
+    pub fn of(options: &Options) -> Self {
+        Self { client: http::Client::new(options.transport.clone()), request: options.request.clone() }
+    }
+
+    /// Opens the stream at `url` with `method` and `body` (they change on
+    /// some redirects) and `extra` headers.
+    pub async fn stream_with(
+        &self,
+        url: &Url,
+        method: &str,
+        body: Bytes,
+        extra: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<http::Opened, http::HttpError> {
+        self.client.open(url, method, &self.request.stream_headers(extra), body, timeout).await
+    }
+
+    /// Opens the stream at `url` as the user asked, with `extra` headers.
+    pub async fn stream(
+        &self,
+        url: &Url,
+        extra: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<http::Opened, http::HttpError> {
+        self.stream_with(url, &self.request.method, self.request.body.clone(), extra, timeout).await
+    }
+
+    /// Any other request (publish, HEAD, OPTIONS), with the user's headers.
+    pub async fn other(
+        &self,
+        url: &Url,
+        method: &str,
+        headers: &[(String, String)],
+        body: Bytes,
+        timeout: Duration,
+    ) -> Result<http::Opened, http::HttpError> {
+        self.client.open(url, method, &self.request.other_headers(headers), body, timeout).await
+    }
+}
+
 /// The check could not run at all (contract exit status 2).
 #[derive(Debug, thiserror::Error)]
 pub enum CannotRun {
@@ -165,44 +251,78 @@ pub enum CannotRun {
     Unreachable(String),
 }
 
+/// Every server check's finding, and how the stream was reached.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The findings, in registry order.
+    pub findings: Vec<Finding>,
+    /// The protocol and TLS of the stream request, once it answered.
+    pub transport: Option<TransportSummary>,
+}
+
 /// Runs every server check; `Err` only when the target cannot be checked.
 pub async fn run(options: &Options) -> Result<Vec<Finding>, CannotRun> {
+    Ok(check(options).await?.findings)
+}
+
+/// Runs every server check and says how the stream was reached; `Err` only
+/// when the target cannot be checked.
+pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
     let url = Url::parse(&options.url).map_err(CannotRun::BadUrl)?;
     let publish = options.publish.as_deref().map(Url::parse).transpose().map_err(CannotRun::BadUrl)?;
-    let capture = match passive::capture(&url, options.duration, options.max_bytes, options.timeout).await {
+    let requests = Requests::of(options);
+    if url.https || publish.as_ref().is_some_and(|p| p.https) {
+        requests.client.tls_config().map_err(CannotRun::BadUrl)?;
+    }
+    let capture = match passive::capture(&requests, &url, options.duration, options.max_bytes, options.timeout)
+        .await
+    {
         Ok(capture) => capture,
         Err(error @ http::HttpError::Connect(..)) => return Err(CannotRun::Unreachable(error.to_string())),
+        // A certificate the client does not trust is the user's to settle
+        // before anything can be checked.
+        Err(error @ http::HttpError::Tls(..)) => {
+            return Err(CannotRun::Unreachable(format!(
+                "{error} (a private CA: --ca-file FILE; to skip verification: --insecure)"
+            )));
+        }
         // It took the connection but gave no usable response: that is a
         // finding about the server, and nothing else can be checked.
         Err(error) => {
-            let problem = format!("no usable response to GET: {error}");
+            let problem = format!("no usable response to {}: {error}", options.request.method);
             let mut findings = vec![Finding::new(&passive::RESPONSE_STATUS, Some(problem), Value::Null)];
             findings.extend(checks().iter().skip(1).map(|check| {
                 Finding::skipped(check, "not checked: the stream gave no usable response".to_owned())
             }));
-            return Ok(findings);
+            return Ok(Outcome { findings, transport: None });
         }
     };
     let mut findings = passive::check(&capture, options.heartbeat_limit);
     // After redirects, the URL that answered is the stream's.
     let url = capture.final_url.clone();
-    findings.extend(http_info(&url, options.timeout, &capture).await);
+    findings.extend(transport::check(&requests, &url, &capture, options.timeout).await);
+    findings.extend(http_info(&requests, &url, options.timeout, &capture).await);
     match &publish {
-        Some(publish) => findings.extend(round_trip::check(&url, publish, options.timeout).await),
+        Some(publish) => findings.extend(round_trip::check(&requests, &url, publish, options.timeout).await),
         None => findings.extend(
             round_trip::checks()
                 .iter()
                 .map(|check| Finding::skipped(check, "needs a publish endpoint (--publish URL)".to_owned())),
         ),
     }
-    Ok(findings)
+    Ok(Outcome { findings, transport: Some(transport::summary(&requests, &capture)) })
 }
 
 /// HEAD, OPTIONS and CORS: information only.
-async fn http_info(url: &Url, timeout: Duration, capture: &passive::Capture) -> Vec<Finding> {
+async fn http_info(
+    requests: &Requests,
+    url: &Url,
+    timeout: Duration,
+    capture: &passive::Capture,
+) -> Vec<Finding> {
     let mut findings = Vec::new();
     for method in ["HEAD", "OPTIONS"] {
-        let outcome = match http::open(url, method, &[], Bytes::new(), timeout).await {
+        let outcome = match requests.other(url, method, &[], Bytes::new(), timeout).await {
             Ok(mut opened) => {
                 let _ = http::read_some(&mut opened, 1024, Instant::now() + Duration::from_millis(200)).await;
                 let allow = opened.header_values("allow").join(", ");

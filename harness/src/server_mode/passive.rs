@@ -7,7 +7,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::http::{self, Opened, Url};
-use super::{Check, Finding, Level};
+use super::{Check, Finding, Level, Requests};
 
 /// How one GET of the stream went.
 #[derive(Debug)]
@@ -30,6 +30,10 @@ pub struct Capture {
     pub redirects: Vec<String>,
     /// The URL that answered (after redirects).
     pub final_url: Url,
+    /// `HTTP/1.1` or `HTTP/2`.
+    pub version: &'static str,
+    /// What TLS settled, on https.
+    pub tls: Option<http::TlsInfo>,
 }
 
 /// Redirects a client follows before it gives up (Fetch's limit).
@@ -66,6 +70,7 @@ pub fn stream_request_headers() -> Vec<(String, String)> {
 
 /// Reads the stream at `url` for `duration` or `cap` bytes.
 pub async fn capture(
+    requests: &Requests,
     url: &Url,
     duration: Duration,
     cap: usize,
@@ -73,8 +78,9 @@ pub async fn capture(
 ) -> Result<Capture, http::HttpError> {
     let mut url = url.clone();
     let mut redirects = Vec::new();
+    let (mut method, mut body) = (requests.request.method.clone(), requests.request.body.clone());
     let mut opened: Opened = loop {
-        let opened = match http::open(&url, "GET", &stream_request_headers(), Bytes::new(), timeout).await {
+        let opened = match requests.stream_with(&url, &method, body.clone(), &[], timeout).await {
             // A redirect target that refuses is the server's problem, not the user's.
             Err(http::HttpError::Connect(target, why)) if !redirects.is_empty() => {
                 return Err(http::HttpError::Protocol(format!("the redirect to {target} failed: {why}")));
@@ -95,6 +101,15 @@ pub async fn capture(
         })?;
         url = Url::parse(&next).map_err(http::HttpError::Protocol)?;
         redirects.push(next);
+        // Fetch's "HTTP-redirect fetch" step 12: 301 and 302 turn a POST
+        // into a GET, 303 turns anything but GET and HEAD into a GET; the
+        // body goes with the method. 307 and 308 keep both.
+        if (matches!(opened.status, 301 | 302) && method == "POST")
+            || (opened.status == 303 && method != "GET" && method != "HEAD")
+        {
+            method = "GET".to_owned();
+            body = Bytes::new();
+        }
     };
     let start = Instant::now();
     let deadline = start + duration;
@@ -126,6 +141,8 @@ pub async fn capture(
         read_for: start.elapsed(),
         redirects,
         final_url: url,
+        version: opened.version,
+        tls: opened.tls.clone(),
     })
 }
 

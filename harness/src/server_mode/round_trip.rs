@@ -12,8 +12,7 @@ use spec_impl::{EventStream, Observation};
 use tokio::sync::mpsc;
 
 use super::http::{self, Url};
-use super::passive::stream_request_headers;
-use super::{Check, Finding};
+use super::{Check, Finding, Requests};
 use crate::registry::{Capability, Level};
 
 /// Decoded events queued per subscriber; the reader then waits, and the
@@ -224,11 +223,13 @@ struct Subscriber {
 }
 
 impl Subscriber {
-    async fn open(url: &Url, extra: &[(String, String)], timeout: Duration) -> Result<Self, String> {
-        let mut headers = stream_request_headers();
-        headers.extend_from_slice(extra);
-        let mut opened =
-            http::open(url, "GET", &headers, Bytes::new(), timeout).await.map_err(|e| e.to_string())?;
+    async fn open(
+        requests: &Requests,
+        url: &Url,
+        extra: &[(String, String)],
+        timeout: Duration,
+    ) -> Result<Self, String> {
+        let mut opened = requests.stream(url, extra, timeout).await.map_err(|e| e.to_string())?;
         if opened.status != 200 {
             return Err(format!("the stream answered status {}", opened.status));
         }
@@ -298,10 +299,12 @@ impl Subscriber {
     }
 }
 
-async fn post(url: &Url, body: &Value, timeout: Duration) -> Result<u16, String> {
+/// POSTs a publish payload; the answer's status.
+pub(super) async fn post(requests: &Requests, url: &Url, body: &Value, timeout: Duration) -> Result<u16, String> {
     let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
     let body = Bytes::from(body.to_string());
-    let mut opened = http::open(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
+    let mut opened =
+        requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
     let status = opened.status;
     // Drain a little of the answer so the connection ends cleanly.
     let _ = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
@@ -309,11 +312,11 @@ async fn post(url: &Url, body: &Value, timeout: Duration) -> Result<u16, String>
 }
 
 /// Every active finding. `timeout` bounds each publish and each wait.
-pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Finding> {
+pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Duration) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut subscribers = Vec::new();
     for _ in 0..2 {
-        match Subscriber::open(stream, &[], timeout).await {
+        match Subscriber::open(requests, stream, &[], timeout).await {
             Ok(subscriber) => subscribers.push(subscriber),
             Err(error) => {
                 findings.push(Finding::new(
@@ -345,9 +348,9 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
             continue;
         }
         let started = Instant::now();
-        let status = post(publish, &payload.json, timeout).await;
+        let status = post(requests, publish, &payload.json, timeout).await;
         let mark = sentinel(&mut sentinel_count);
-        let mark_status = post(publish, &json!({"data": mark}), timeout).await;
+        let mark_status = post(requests, publish, &json!({"data": mark}), timeout).await;
         let accepted = matches!(status, Ok(200..=299));
         let refused = matches!(status, Ok(400..=499));
         let expected = if accepted { expected_event(&payload.json, &last_event_id) } else { None };
@@ -434,8 +437,8 @@ pub async fn check(stream: &Url, publish: &Url, timeout: Duration) -> Vec<Findin
     findings.push(latency(&mut latencies, stalled_at));
     match stalled_at {
         None => {
-            findings.push(many_quickly(&mut subscribers, publish, timeout, &mut sentinel_count).await);
-            findings.push(resume(stream, publish, timeout).await);
+            findings.push(many_quickly(requests, &mut subscribers, publish, timeout, &mut sentinel_count).await);
+            findings.push(resume(requests, stream, publish, timeout).await);
         }
         Some(first) => {
             for check in [MANY_QUICKLY, LAST_EVENT_ID_RESUME] {
@@ -472,6 +475,7 @@ fn latency(latencies: &mut [Duration], stalled_at: Option<&str>) -> Finding {
 
 /// 200 events published back to back: none lost, order kept, on both streams.
 async fn many_quickly(
+    requests: &Requests,
     subscribers: &mut [Subscriber],
     publish: &Url,
     timeout: Duration,
@@ -480,7 +484,7 @@ async fn many_quickly(
     const COUNT: usize = 200;
     let mut problem = None;
     for n in 0..COUNT {
-        if let Err(error) | Ok(Err(error)) = post(publish, &json!({"data": format!("quick-{n}")}), timeout)
+        if let Err(error) | Ok(Err(error)) = post(requests, publish, &json!({"data": format!("quick-{n}")}), timeout)
             .await
             .map(|s| if (200..300).contains(&s) { Ok(()) } else { Err(format!("status {s}")) })
         {
@@ -489,7 +493,7 @@ async fn many_quickly(
         }
     }
     let mark = sentinel(sentinel_count);
-    let _ = post(publish, &json!({"data": mark}), timeout).await;
+    let _ = post(requests, publish, &json!({"data": mark}), timeout).await;
     let mut counts = Vec::new();
     for (index, subscriber) in subscribers.iter_mut().enumerate() {
         let mut seen = Vec::new();
@@ -525,18 +529,18 @@ async fn many_quickly(
 
 /// Reconnecting with Last-Event-ID: does the server replay what followed?
 /// The standard leaves that to the server: info either way.
-async fn resume(stream: &Url, publish: &Url, timeout: Duration) -> Finding {
+async fn resume(requests: &Requests, stream: &Url, publish: &Url, timeout: Duration) -> Finding {
     let first = json!({"id": "ssecheck-resume-1", "data": "resume-1"});
     let second = json!({"id": "ssecheck-resume-2", "data": "resume-2"});
     let published = async {
-        post(publish, &first, timeout).await?;
-        post(publish, &second, timeout).await
+        post(requests, publish, &first, timeout).await?;
+        post(requests, publish, &second, timeout).await
     }
     .await;
     let header = [("Last-Event-ID".to_owned(), "ssecheck-resume-1".to_owned())];
-    let outcome = match (published, Subscriber::open(stream, &header, timeout).await) {
+    let outcome = match (published, Subscriber::open(requests, stream, &header, timeout).await) {
         (Ok(_), Ok(mut subscriber)) => {
-            let _ = post(publish, &json!({"data": "ssecheck-resume-sentinel"}), timeout).await;
+            let _ = post(requests, publish, &json!({"data": "ssecheck-resume-sentinel"}), timeout).await;
             match subscriber.until_sentinel("ssecheck-resume-sentinel", Instant::now() + timeout).await {
                 Ok((events, _)) | Err(Stalled { events, .. }) => {
                     if events.iter().any(|e| e["data"] == "resume-2") {
