@@ -1,5 +1,5 @@
 //! The reference client behind `cargo xtask client URL`: spec-impl's
-//! [`EventSource`] state machine driven over real HTTP/1.1 (hyper), printing
+//! [`EventSource`] state machine driven over real HTTP (hyper), printing
 //! event lines (../shared/contracts.md section 1) as things happen. It is
 //! the adapter client mode measures itself with, so it does exactly what the
 //! model asks and nothing else: no read timeout, no redirect following of
@@ -7,7 +7,8 @@
 //!
 //! stdin takes the contract's commands (`close`, `restart`); when stdin
 //! closes the client stops. `SSE_HEADERS` and `SSE_LAST_EVENT_ID` are the
-//! contract's `headers` and `initial-last-event-id` capabilities.
+//! contract's `headers` and `initial-last-event-id` capabilities;
+//! `SSE_HTTP_VERSION` and `SSE_CA_FILE` say what the harness serves over.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -20,7 +21,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 use tokio::time::Sleep;
 
-use crate::http_client::{self, Url};
+use crate::http_client::{Client, Transport, Url};
+use crate::tls::Trust;
 
 /// How long the reference client waits for a connection and a response
 /// head: the standard sets no limit, so this only keeps a dead server from
@@ -60,13 +62,19 @@ pub struct Capabilities {
     pub headers: Vec<(String, String)>,
     /// The last event ID to start with (`SSE_LAST_EVENT_ID`).
     pub last_event_id: Option<String>,
+    /// How to connect: `SSE_CA_FILE` is trusted, and `SSE_HTTP_VERSION=2`
+    /// on http:// means HTTP/2 with prior knowledge (https negotiates by
+    /// ALPN).
+    pub transport: Transport,
 }
 
 impl Capabilities {
-    /// Reads `SSE_HEADERS` (a JSON object of strings) and `SSE_LAST_EVENT_ID`.
+    /// Reads `SSE_HEADERS` (a JSON object of strings), `SSE_LAST_EVENT_ID`,
+    /// `SSE_HTTP_VERSION` and `SSE_CA_FILE`.
     ///
     /// # Errors
-    /// `SSE_HEADERS` is not a JSON object of strings.
+    /// `SSE_HEADERS` is not a JSON object of strings, or `SSE_HTTP_VERSION`
+    /// is neither `1.1` nor `2`.
     pub fn from_env() -> Result<Self, String> {
         let headers = match std::env::var("SSE_HEADERS") {
             Ok(json) => {
@@ -82,20 +90,30 @@ impl Capabilities {
             }
             Err(_) => Vec::new(),
         };
-        Ok(Self { headers, last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok() })
+        let h2c_prior_knowledge = match std::env::var("SSE_HTTP_VERSION").as_deref() {
+            Ok("2") => true,
+            Ok("1.1") | Err(_) => false,
+            Ok(other) => return Err(format!("SSE_HTTP_VERSION is {other:?}, not 1.1 or 2")),
+        };
+        let trust =
+            std::env::var_os("SSE_CA_FILE").map_or(Trust::Platform, |path| Trust::CaFile(path.into()));
+        let transport = Transport { trust, h2c_prior_knowledge, http1_only: false };
+        Ok(Self { headers, last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok(), transport })
     }
 }
 
 /// Runs the client on `url` until `commands` closes or `out` does.
 ///
 /// # Errors
-/// `url` is not an `http://` URL.
+/// `url` is not an `http://` or `https://` URL.
 pub async fn run<W, R>(url: &str, capabilities: Capabilities, mut out: W, commands: R) -> Result<(), String>
 where
     W: AsyncWrite + Unpin,
     R: AsyncBufRead + Unpin,
 {
     Url::parse(url)?;
+    // One client for every fetch: the TLS configuration is made once.
+    let client = Client::new(capabilities.transport.clone());
     let (sender, mut fetched) = mpsc::channel::<(u64, Fetched)>(16);
     let mut fetching = Fetching::default();
     let mut timer: Option<Pin<Box<Sleep>>> = None;
@@ -113,7 +131,7 @@ where
                 Action::Fetch(mut request) => {
                     request.headers.extend(capabilities.headers.iter().cloned());
                     fetching.abort();
-                    let task = tokio::spawn(fetch(request, fetching.number, sender.clone()));
+                    let task = tokio::spawn(fetch(client.clone(), request, fetching.number, sender.clone()));
                     fetching.task = Some(task);
                 }
                 Action::AbortFetch => fetching.abort(),
@@ -194,7 +212,12 @@ where
 
 /// One fetch: sends `request` and reports the response head, every body
 /// chunk and how the body ended.
-async fn fetch(request: spec_impl::Request, number: u64, sender: mpsc::Sender<(u64, Fetched)>) {
+async fn fetch(
+    client: Client,
+    request: spec_impl::Request,
+    number: u64,
+    sender: mpsc::Sender<(u64, Fetched)>,
+) {
     let report = |fetched| {
         let sender = sender.clone();
         async move { sender.send((number, fetched)).await.is_ok() }
@@ -206,14 +229,13 @@ async fn fetch(request: spec_impl::Request, number: u64, sender: mpsc::Sender<(u
             return;
         }
     };
-    let mut opened =
-        match http_client::open(&url, "GET", &request.headers, Bytes::new(), RESPONSE_TIMEOUT).await {
-            Ok(opened) => opened,
-            Err(error) => {
-                report(Fetched::NetworkError(error.to_string())).await;
-                return;
-            }
-        };
+    let mut opened = match client.open(&url, "GET", &request.headers, Bytes::new(), RESPONSE_TIMEOUT).await {
+        Ok(opened) => opened,
+        Err(error) => {
+            report(Fetched::NetworkError(error.to_string())).await;
+            return;
+        }
+    };
     let head = Fetched::Response { status: opened.status, headers: std::mem::take(&mut opened.headers) };
     if !report(head).await {
         return;

@@ -26,7 +26,7 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 use spec_impl::{ServerEvent, serialize};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{broadcast, mpsc};
 
 /// The largest publish body accepted.
@@ -83,6 +83,24 @@ pub struct Flaws {
     pub retry_with_units: bool,
     /// Events written without their terminating blank line.
     pub missing_blank_line: bool,
+    /// One stream in seven (`FLAWED_STREAM_EVERY`) skips one live event in
+    /// five, as a server that drops writes under load does.
+    pub lossy_streams: bool,
+    /// One stream in seven sends its live events in swapped pairs, as a
+    /// server that writes from several tasks without ordering does.
+    pub swapped_streams: bool,
+}
+
+/// With `lossy_streams` or `swapped_streams`, the streams they affect: one
+/// in this many, by the order they were opened.
+const FLAWED_STREAM_EVERY: u64 = 7;
+
+impl Flaws {
+    /// Whether the per-stream flaws touch stream number `stream`.
+    fn touch_stream(self, stream: u64) -> bool {
+        (self.lossy_streams || self.swapped_streams)
+            && stream % FLAWED_STREAM_EVERY == FLAWED_STREAM_EVERY / 2
+    }
 }
 
 /// A publish payload (contract section 4); every field optional.
@@ -105,6 +123,8 @@ struct State {
     /// The history; also the lock that orders publishing.
     history: Mutex<VecDeque<Arc<Published>>>,
     next_seq: std::sync::atomic::AtomicU64,
+    /// Streams opened so far (for the per-stream flaws).
+    next_stream: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Debug)]
@@ -135,12 +155,18 @@ impl Drop for ReferenceServer {
 impl ReferenceServer {
     /// Binds `addr` (port 0 picks a free one) and serves until dropped.
     pub async fn start(addr: SocketAddr, config: Config) -> std::io::Result<Self> {
-        let listener = TcpListener::bind(addr).await?;
+        let listener = listen(addr)?;
         let addr = listener.local_addr()?;
         let (live, _) = broadcast::channel(config.history.max(16));
         let https = config.tls.is_some();
         let acceptor = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
-        let state = Arc::new(State { config, live, history: Mutex::default(), next_seq: 0.into() });
+        let state = Arc::new(State {
+            config,
+            live,
+            history: Mutex::default(),
+            next_seq: 0.into(),
+            next_stream: 0.into(),
+        });
         let task = tokio::spawn(async move {
             loop {
                 let Ok((stream, _)) = listener.accept().await else {
@@ -195,6 +221,18 @@ impl ReferenceServer {
     pub fn publish_url(&self) -> String {
         format!("{}://{}/publish", self.scheme(), self.addr)
     }
+}
+
+/// Connections waiting to be accepted. `TcpListener::bind` allows 128, which
+/// a load test's burst of connects overflows (each overflow costs the client
+/// a one-second SYN retransmission); the kernel caps it at somaxconn.
+const LISTEN_BACKLOG: u32 = 4096;
+
+fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
 }
 
 type Body = BoxBody<Bytes, Infallible>;
@@ -258,7 +296,11 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
     };
     let (frames, receiver) = mpsc::channel::<Bytes>(64);
     let heartbeat = state.config.heartbeat;
+    let stream = state.next_stream.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let flawed_stream = flaws.touch_stream(stream);
     tokio::spawn(async move {
+        // With the per-stream flaws: live events so far, and one held back.
+        let (mut live_events, mut held) = (0u64, None::<Arc<Published>>);
         let mut sink = Sink { frames, buffered: flaws.buffered.then(Vec::new), latin1: flaws.latin1 };
         // Something at once: clients and proxies see the stream is alive.
         let mut hello = String::from(": ssecheck reference server\n");
@@ -282,8 +324,21 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
                     if replayed.is_some_and(|seq| published.seq <= seq) {
                         continue;
                     }
+                    live_events += 1;
+                    if flawed_stream && flaws.lossy_streams && live_events % 5 == 0 {
+                        continue;
+                    }
+                    if flawed_stream && flaws.swapped_streams && held.is_none() {
+                        held = Some(published);
+                        continue;
+                    }
                     if !sink.send(&published.bytes).await {
                         return;
+                    }
+                    if let Some(first) = held.take() {
+                        if !sink.send(&first.bytes).await {
+                            return;
+                        }
                     }
                 }
                 // Too slow to keep up: end the stream; the client reconnects
@@ -292,7 +347,8 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
                     return;
                 }
                 Err(_) => {
-                    if !sink.send(b":\n").await {
+                    let idle = held.take().map_or(Bytes::from_static(b":\n"), |first| first.bytes.clone());
+                    if !sink.send(&idle).await {
                         return;
                     }
                 }

@@ -43,6 +43,9 @@ pub enum Capability {
     Retry,
     /// A server's publish endpoint (`--publish URL` provides it).
     Publish,
+    /// Many streams at once, for the load test (`--subscribers N` asks for
+    /// it).
+    Subscribers,
     /// Optional (`--capability headers`): sends the request headers of
     /// `SSE_HEADERS`.
     Headers,
@@ -66,6 +69,7 @@ impl Capability {
             Self::LastEventId => "last-event-id",
             Self::Retry => "retry",
             Self::Publish => "publish",
+            Self::Subscribers => "subscribers",
             Self::Headers => "headers",
             Self::InitialLastEventId => "initial-last-event-id",
             Self::Close => "close",

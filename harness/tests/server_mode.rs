@@ -33,8 +33,12 @@ fn statuses(findings: &[Finding]) -> Vec<(String, Status)> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_reference_server_passes_everything_the_same_way_each_run() {
     let first = check(Flaws::default()).await;
-    let problems: Vec<_> =
-        first.iter().filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Skip)).collect();
+    // The load cases need --subscribers N; tests/load.rs runs them.
+    let problems: Vec<_> = first
+        .iter()
+        .filter(|f| matches!(f.status, Status::Fail | Status::Warn | Status::Skip))
+        .filter(|f| !(f.status == Status::Skip && f.id.starts_with("server.load.")))
+        .collect();
     assert!(problems.is_empty(), "{problems:#?}");
     assert!(first.iter().filter(|f| f.status == Status::Pass).count() >= 30);
     for _ in 1..5 {

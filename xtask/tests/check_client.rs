@@ -307,3 +307,110 @@ fn a_known_deviation_is_info_with_its_reason_and_the_name_is_the_target() {
         .expect("xtask runs");
     assert_eq!(bad.status.code(), Some(2), "{}", String::from_utf8_lossy(&bad.stderr));
 }
+
+/// Every optional capability the reference client offers.
+const ALL_CAPABILITIES: [&str; 6] =
+    ["--capability", "headers", "--capability", "initial-last-event-id", "--capability", "close"];
+
+/// A broad subset for the protocol variants that do not run every case: the
+/// connection scenarios (status, redirects, reset, reconnection delays) and
+/// the families most sensitive to how bytes are framed.
+const BROAD_SUBSET: [&str; 10] = [
+    "--case",
+    "connection",
+    "--case",
+    "parse.line-endings",
+    "--case",
+    "parse.bom",
+    "--case",
+    "parse.end-of-file",
+    "--case",
+    "parse.large",
+];
+
+/// The reference client passes a run over `protocol` with 0 fail and 0
+/// warn, and the report names what was served.
+fn assert_reference_passes_over(protocol: &[&str], extra: &[&str], http2: bool, tls: bool) -> Report {
+    let args = [protocol, &ALL_CAPABILITIES[..], extra].concat();
+    let (output, report) = run_check(&format!("{} client", xtask()), &args);
+    let report = report.expect("a report is written");
+    let failing: Vec<_> = report
+        .cases
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn | Status::Skip))
+        .map(|c| (&c.id, c.status, &c.message))
+        .collect();
+    assert!(failing.is_empty(), "{protocol:?}: {failing:#?}");
+    assert_eq!(output.status.code(), Some(0), "{protocol:?}");
+    let transport = report.transport.as_ref().expect("a client report names its transport");
+    assert_eq!(transport.protocol, if http2 { "HTTP/2" } else { "HTTP/1.1" }, "{protocol:?}");
+    assert_eq!(transport.tls.is_some(), tls, "{protocol:?}: {transport:?}");
+    assert_eq!(transport.certificate_verified, None);
+    report
+}
+
+#[test]
+fn the_reference_adapter_passes_every_case_over_http2_with_tls() {
+    let report = assert_reference_passes_over(&["--tls", "--http2"], &[], true, true);
+    assert!(report.summary.pass > 600, "{:?}", report.summary);
+}
+
+#[test]
+fn the_reference_adapter_passes_over_h2c_and_over_https_http1() {
+    let runs: Vec<_> = [(&["--http2"][..], true, false), (&["--tls"][..], false, true)]
+        .into_iter()
+        .map(|(protocol, http2, tls)| {
+            std::thread::spawn(move || assert_reference_passes_over(protocol, &BROAD_SUBSET, http2, tls))
+        })
+        .collect();
+    for run in runs {
+        let report = run.join().expect("the check passes");
+        assert!(report.summary.pass > 190, "{:?}", report.summary);
+    }
+}
+
+#[test]
+fn an_adapter_that_cannot_speak_the_protocol_fails_every_case() {
+    // The mutant adapter speaks only plaintext HTTP/1.1.
+    let mutant = mutant();
+    let mutant = mutant.to_str().expect("a UTF-8 path");
+    let family = ["--case", "connection.status.200", "--case", "parse.dispatch", "--timeout", "3"];
+    let runs: Vec<_> = [&["--http2"][..], &["--tls"][..], &["--tls", "--http2"][..]]
+        .into_iter()
+        .map(|protocol| {
+            let mutant = mutant.to_owned();
+            std::thread::spawn(move || {
+                (protocol, exit_and_report(&mutant, &[protocol, &family[..]].concat()))
+            })
+        })
+        .collect();
+    for run in runs {
+        let (protocol, (code, report)) = run.join().expect("the check finishes");
+        let s = &report.summary;
+        assert_eq!((code, s.pass, s.warn, s.info, s.skip), (1, 0, 0, 0, 0), "{protocol:?}: {s:?}");
+        assert_eq!(s.fail, report.cases.len(), "{protocol:?}");
+    }
+}
+
+#[test]
+fn the_self_check_serves_its_client_half_over_the_protocol_asked() {
+    let out = tempfile::tempdir().expect("a temporary folder");
+    let output = Command::new(xtask())
+        .args(["check", "--no-progress", "--http2", "--tls", "--case", "connection.reconnect.reset", "--out"])
+        .arg(out.path())
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stdout));
+    let json: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(out.path().join("client/report.json")).expect("the client report"),
+    )
+    .expect("JSON");
+    let errors: Vec<String> = SCHEMA.iter_errors(&json).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "report.json breaks reports/report.schema.json: {errors:#?}");
+    let report: Report = serde_json::from_value(json).expect("a report");
+    assert_eq!(report.transport.map(|t| (t.protocol, t.tls.is_some())), Some(("HTTP/2".to_owned(), true)));
+    assert!(report.summary.pass > 0 && report.summary.fail == 0, "{:?}", report.summary);
+    // --server has its own transport flags.
+    let both = Command::new(xtask()).args(["check", "--server", "http://127.0.0.1:1/", "--http2"]).output();
+    assert_eq!(both.expect("xtask runs").status.code(), Some(2));
+}

@@ -12,10 +12,12 @@ use anyhow::{Context, bail};
 
 use super::progress::Progress;
 use crate::client_mode::{self, adapter::AdapterCommand, cases::Need};
+use crate::http_client;
 use crate::reference_server::{self, ReferenceServer};
 use crate::registry::{self, Entry, Mode};
-use crate::report::{CaseReport, Report, Status, rfc3339};
+use crate::report::{CaseReport, Report, Status, TransportSummary, rfc3339};
 use crate::server_mode;
+use crate::tls::Trust;
 
 #[derive(Debug, Clone, clap::Args)]
 #[command(after_help = "\
@@ -29,6 +31,12 @@ event lines (JSON Lines) on stdout until it is killed or its stdin closes: \
 {\"kind\":\"open\"}, {\"kind\":\"event\",\"type\":T,\"data\":D,\"lastEventId\":I}, \
 {\"kind\":\"error\",\"readyState\":0|2}; retry and comment lines are optional. \
 See README.md, \"Checking a client\".
+
+Client mode serves HTTP/1.1 on http:// unless told otherwise: --http2 serves HTTP/2 only \
+(prior knowledge on http://), --tls serves https:// with a CA made for the run (ALPN \
+http/1.1, or only h2 with --http2). The adapter gets SSE_HTTP_VERSION (1.1 or 2: what is \
+served; 2 on http:// means prior knowledge) and, with --tls, the CA's PEM file in \
+SSE_CA_FILE and in SSL_CERT_FILE, NODE_EXTRA_CA_CERTS and REQUESTS_CA_BUNDLE.
 
 Levels: a MUST case that deviates fails, a SHOULD case warns (--strict: fails), an info \
 case only names the behaviour seen.
@@ -53,9 +61,56 @@ pub struct Args {
     /// With --server: the most bytes read for the passive checks.
     #[arg(long, value_name = "BYTES", default_value_t = 8 * 1024 * 1024)]
     max_bytes: usize,
+    /// With --server: a request header `NAME: VALUE` (repeatable), sent on
+    /// every request (stream, publish, HEAD, OPTIONS). `${VAR}` in VALUE is
+    /// replaced by the environment variable VAR, so a token stays out of
+    /// shell history (quote it: 'Authorization: Bearer ${API_TOKEN}');
+    /// reports name the headers but never record their values.
+    #[arg(long = "header", value_name = "NAME: VALUE", requires = "server")]
+    headers: Vec<String>,
+    /// With --server: the method of the stream request [default: GET, or
+    /// POST when a body is given].
+    #[arg(long, value_name = "METHOD", requires = "server")]
+    method: Option<String>,
+    /// With --server: the body of the stream request, for endpoints that
+    /// stream the response of a POST (LLM-style APIs). Without a
+    /// Content-Type header it is sent as application/json when it is JSON,
+    /// else as text/plain.
+    #[arg(long, value_name = "TEXT", requires = "server", conflicts_with = "body_file")]
+    body: Option<String>,
+    /// With --server: the body of the stream request, read from FILE (`-`:
+    /// standard input).
+    #[arg(long, value_name = "FILE", requires = "server")]
+    body_file: Option<PathBuf>,
+    /// With an https:// URL: also trust the CA certificates in this PEM file
+    /// (a private CA); the platform's roots are trusted by default.
+    #[arg(long, value_name = "FILE", requires = "server", conflicts_with = "insecure")]
+    ca_file: Option<PathBuf>,
+    /// With an https:// URL: do not verify the server's certificate. Said on
+    /// stderr and in the report; never use it to judge a production setup.
+    #[arg(long, requires = "server")]
+    insecure: bool,
+    /// With --server on an http:// URL: speak HTTP/2 at once (h2c with prior
+    /// knowledge). Over https, HTTP/2 is used whenever the server offers it
+    /// in ALPN.
+    #[arg(long, requires = "server")]
+    http2_prior_knowledge: bool,
+    /// With --server on an https:// URL: offer only HTTP/1.1 in ALPN.
+    #[arg(long, requires = "server", conflicts_with = "http2_prior_knowledge")]
+    http1: bool,
     /// With --server: seconds of silence on the stream that earn a warning.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     heartbeat_limit: f64,
+    #[command(flatten)]
+    load: super::load::LoadArgs,
+    /// Client mode: serve every case over HTTP/2 only (h2c with prior
+    /// knowledge; with --tls, ALPN h2). Also the self-check's client half.
+    #[arg(long, conflicts_with = "server")]
+    http2: bool,
+    /// Client mode: serve https:// with a loopback CA made for the run (its
+    /// PEM file in SSE_CA_FILE). Also the self-check's client half.
+    #[arg(long, conflicts_with = "server")]
+    tls: bool,
     /// The adapter's library cannot reconnect: cases that need it are skipped.
     #[arg(long)]
     no_reconnect: bool,
@@ -156,6 +211,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             bail!("{flag} must be a positive number of seconds");
         }
     }
+    args.load.validate(args.server.is_some(), args.publish.is_some())?;
     if args.list {
         return list(args);
     }
@@ -242,6 +298,16 @@ fn client_options(args: &Args, adapter: AdapterCommand) -> client_mode::Options 
         timeout: Duration::from_secs_f64(args.timeout),
         quiet: Duration::from_millis(args.quiet_ms),
         jobs: args.jobs,
+        protocol: client_mode::server::Protocol { http2: args.http2, tls: args.tls },
+    }
+}
+
+/// The report's transport line of a client run: what the harness served.
+fn served_transport(protocol: client_mode::server::Protocol) -> TransportSummary {
+    TransportSummary {
+        protocol: protocol.name().to_owned(),
+        tls: protocol.tls.then(|| "TLS (the harness's loopback CA)".to_owned()),
+        certificate_verified: None,
     }
 }
 
@@ -336,7 +402,8 @@ fn check_client(
             (reports, true)
         }
     };
-    let report = finish(args, target, "client", (started, clock), reports, out, baseline)?;
+    let transport = Some(served_transport(options.protocol));
+    let report = finish(args, target, "client", (started, clock), reports, transport, out, baseline)?;
     Ok(Run { report, interrupted })
 }
 
@@ -363,24 +430,34 @@ fn check_server(
         max_bytes: args.max_bytes,
         timeout: Duration::from_secs_f64(args.timeout),
         heartbeat_limit: Duration::from_secs_f64(args.heartbeat_limit),
+        transport: server_transport(args)?,
+        request: stream_request(args)?,
         ..server_mode::Options::default()
     };
+    // Raises the open-file limit for the load test, before any case.
+    let options = server_mode::Options { load: args.load.options(!args.no_progress)?, ..options };
+    if args.insecure {
+        eprintln!("warning: --insecure: the server's certificate is not verified; the report says so");
+    }
     let (started, clock) = (SystemTime::now(), Instant::now());
     let runtime = runtime()?;
     let outcome = runtime.block_on(async {
         tokio::select! {
-            result = server_mode::run(&options) => Some(result),
+            result = server_mode::check(&options) => Some(result),
             _ = tokio::signal::ctrl_c() => None,
         }
     });
     runtime.shutdown_timeout(Duration::from_secs(1));
-    let (findings, interrupted) = match outcome {
-        Some(result) => (result?, false),
-        None => (selected.iter().map(|e| unfinished(&e.id, &e.title, &e.spec)).collect(), true),
+    let (findings, transport, interrupted) = match outcome {
+        Some(result) => {
+            let outcome = result?;
+            (outcome.findings, outcome.transport, false)
+        }
+        None => (selected.iter().map(|e| unfinished(&e.id, &e.title, &e.spec)).collect(), None, true),
     };
     let findings =
         findings.into_iter().filter(|f| registry::selected(&f.id, &args.cases, &args.skips)).collect();
-    let report = finish(args, target, "server", (started, clock), findings, out, baseline)?;
+    let report = finish(args, target, "server", (started, clock), findings, transport, out, baseline)?;
     Ok(Run { report, interrupted })
 }
 
@@ -437,16 +514,19 @@ fn self_check(args: &Args) -> anyhow::Result<Vec<Run>> {
 
 /// Builds the report, applies --strict and --baseline, writes it to `out`
 /// and prints it.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     args: &Args,
     target: &str,
     mode: &str,
     (started, clock): (SystemTime, Instant),
     cases: Vec<CaseReport>,
+    transport: Option<TransportSummary>,
     out: &Path,
     baseline: Option<&Report>,
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
+    report.transport = transport;
     report.compact(PASSING_STRING_LIMIT);
     report.mark_known_deviations(&args.known_deviations);
     if args.strict {
@@ -461,6 +541,93 @@ fn finish(
         Format::Json => writeln!(std::io::stdout().lock(), "{}", serde_json::to_string(&report)?)?,
     }
     Ok(report)
+}
+
+/// `--ca-file`, `--insecure`, `--http2-prior-knowledge`, `--http1`.
+fn server_transport(args: &Args) -> anyhow::Result<http_client::Transport> {
+    let trust = match (&args.ca_file, args.insecure) {
+        (_, true) => Trust::Insecure,
+        (Some(path), false) => {
+            if !path.is_file() {
+                bail!("the CA file {} does not exist or is not a file", path.display());
+            }
+            Trust::CaFile(path.clone())
+        }
+        (None, false) => Trust::Platform,
+    };
+    Ok(http_client::Transport {
+        trust,
+        h2c_prior_knowledge: args.http2_prior_knowledge,
+        http1_only: args.http1,
+    })
+}
+
+/// `--header`, `--method`, `--body`, `--body-file`.
+fn stream_request(args: &Args) -> anyhow::Result<server_mode::StreamRequest> {
+    let headers =
+        args.headers.iter().map(|header| parse_header(header)).collect::<anyhow::Result<Vec<_>>>()?;
+    let body = match (&args.body, &args.body_file) {
+        (Some(text), _) => text.clone().into_bytes(),
+        (None, Some(path)) if path.as_os_str() == "-" => {
+            let mut body = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut body)
+                .context("cannot read the body from standard input")?;
+            body
+        }
+        (None, Some(path)) => {
+            std::fs::read(path).with_context(|| format!("cannot read the body file {}", path.display()))?
+        }
+        (None, None) => Vec::new(),
+    };
+    let has_body = args.body.is_some() || args.body_file.is_some();
+    let method = match &args.method {
+        Some(method) => {
+            if hyper::Method::from_bytes(method.as_bytes()).is_err() {
+                bail!("--method {method:?} is not an HTTP method");
+            }
+            method.clone()
+        }
+        None if has_body => "POST".to_owned(),
+        None => "GET".to_owned(),
+    };
+    Ok(server_mode::StreamRequest { method, headers, body: body.into() })
+}
+
+/// One `--header NAME: VALUE`, with `${VAR}` replaced from the environment.
+fn parse_header(header: &str) -> anyhow::Result<(String, String)> {
+    let Some((name, value)) = header.split_once(':') else {
+        bail!("--header {header:?}: expected NAME: VALUE");
+    };
+    let name = name.trim();
+    if hyper::header::HeaderName::from_bytes(name.as_bytes()).is_err() {
+        bail!("--header {header:?}: {name:?} is not a header name");
+    }
+    let value = expand_env(value.trim(), name)?;
+    if hyper::header::HeaderValue::from_str(&value).is_err() {
+        bail!("--header {name}: the value is not a valid header value (control characters?)");
+    }
+    Ok((name.to_owned(), value))
+}
+
+/// Replaces each `${VAR}` in `value` by the environment variable VAR.
+fn expand_env(value: &str, header: &str) -> anyhow::Result<String> {
+    let mut out = String::new();
+    let mut rest = value;
+    while let Some(start) = rest.find("${") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find('}') else {
+            bail!("--header {header}: an unclosed ${{ in the value");
+        };
+        let var = &after[..end];
+        match std::env::var(var) {
+            Ok(found) => out.push_str(&found),
+            Err(_) => bail!("--header {header}: the environment variable {var:?} is not set"),
+        }
+        rest = &after[end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
 }
 
 /// A short name for the report folder: the command's words, lowercase,

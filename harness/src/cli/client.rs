@@ -11,10 +11,12 @@ Prints event lines (JSON Lines: open, event, error, retry, comment) on stdout as
 happen, and stops when stdin closes. stdin also takes the commands `close` (the \
 EventSource's close()) and `restart` (drop the connection and reconnect at once), one a \
 line. SSE_HEADERS (a JSON object) adds request headers and SSE_LAST_EVENT_ID sets the \
-last event ID to start with. It is an adapter for `cargo xtask check --client`, which runs \
+last event ID to start with. SSE_CA_FILE (a PEM file) is trusted for https besides the \
+platform's roots, and SSE_HTTP_VERSION=2 speaks HTTP/2 with prior knowledge on http:// \
+(https negotiates by ALPN). It is an adapter for `cargo xtask check --client`, which runs \
 it for each case.")]
 pub struct Args {
-    /// The event stream's http:// URL [default: the SSE_URL environment variable].
+    /// The event stream's http:// or https:// URL [default: the SSE_URL environment variable].
     url: Option<String>,
 }
 

@@ -5,6 +5,7 @@
 
 pub mod check;
 pub mod client;
+pub mod load;
 pub mod progress;
 pub mod serve;
 

@@ -45,7 +45,9 @@ pub struct Args {
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let bearer_token = match &args.bearer_token_env {
-        Some(var) => Some(std::env::var(var).with_context(|| format!("--bearer-token-env: {var} is not set"))?),
+        Some(var) => {
+            Some(std::env::var(var).with_context(|| format!("--bearer-token-env: {var} is not set"))?)
+        }
         None => None,
     };
     let tls = if args.tls {
@@ -63,6 +65,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         bearer_token,
         ..Config::default()
     };
+    raise_open_files();
     let runtime = tokio::runtime::Runtime::new().context("cannot start the async runtime")?;
     runtime.block_on(async {
         let server = ReferenceServer::start(args.addr, config)
@@ -80,4 +83,21 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         drop(server);
         anyhow::Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Streams a load test may hold (`check --subscribers 10000`), plus room.
+const STREAMS_WANTED: u64 = 10_240;
+
+/// One descriptor per stream: the soft open-file limit goes as high as this
+/// process may take it, and stderr says so when that is still low.
+fn raise_open_files() {
+    let hard = crate::open_files::limits().map_or(STREAMS_WANTED, |(_, hard)| hard);
+    match crate::open_files::raise_to(hard.max(STREAMS_WANTED)) {
+        Ok(soft) if soft < STREAMS_WANTED => eprintln!(
+            "note: the open-file limit is {soft}, so at most about {} streams can be open at once; raise it with `ulimit -n {STREAMS_WANTED}` for a load test",
+            soft.saturating_sub(64)
+        ),
+        Ok(_) => {}
+        Err(why) => eprintln!("note: {why}"),
+    }
 }

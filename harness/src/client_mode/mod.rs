@@ -19,7 +19,7 @@ use self::adapter::{AdapterCommand, Output};
 use self::cases::{ClientCase, Level, Need, Subject};
 use self::expectation::Expected;
 use self::scenario::End;
-use self::server::{ObservedRequest, Server};
+use self::server::{ObservedRequest, Protocol, Server};
 use crate::report::{CaseReport, Status};
 
 /// How a client check runs.
@@ -39,6 +39,8 @@ pub struct Options {
     pub jobs: usize,
     /// The optional capabilities the adapter declared (`--capability`).
     pub declared: Vec<Need>,
+    /// What every case is served over (`--http2`, `--tls`).
+    pub protocol: Protocol,
 }
 
 /// The cases the `only` and `skip` prefixes select, in registry order.
@@ -54,7 +56,7 @@ pub async fn run(
     options: &Options,
     on_done: impl Fn(usize, &CaseReport) + Send + Sync + 'static,
 ) -> anyhow::Result<Vec<CaseReport>> {
-    let server = Arc::new(Server::start().await?);
+    let server = Arc::new(Server::start(options.protocol).await?);
     let jobs = Arc::new(Semaphore::new(options.jobs.max(1)));
     let on_done = Arc::new(on_done);
     let total = cases.len();
@@ -120,10 +122,19 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
         let message = format!("the adapter declared it cannot {}", need_name(*need));
         return report(Status::Skip, Value::Null, Value::Null, message);
     }
+    if let Some(name) = server.protocol().cannot_carry(&case.scenario.responses) {
+        let message = format!(
+            "the case scripts the header {name}, which {} forbids: skipped rather than served without it",
+            server.protocol().name()
+        );
+        return report(Status::Skip, Value::Null, Value::Null, message);
+    }
     let url = server.case_url(index);
     let expected = expectation::expect(&case.scenario, &url);
     let route = server.mount(index, case.scenario.responses.clone());
-    let running = adapter::spawn(&options.adapter, &url, &case.scenario.event_types, &case.scenario.env());
+    let mut env = case.scenario.env();
+    env.extend(server.adapter_env());
+    let running = adapter::spawn(&options.adapter, &url, &case.scenario.event_types, &env);
     let observed = match running {
         Ok(running) => observe(running, &route, &expected, options, case).await,
         Err(error) => {
@@ -253,6 +264,7 @@ fn need_name(need: Need) -> &'static str {
         Need::LastEventId => "expose lastEventId / send Last-Event-ID (--no-last-event-id)",
         Need::Retry => "honour retry (--no-retry)",
         Need::Publish => "publish events (--publish)",
+        Need::Subscribers => "hold many streams (--subscribers)",
         Need::Headers | Need::InitialLastEventId | Need::Close => "offer an optional capability",
     }
 }
@@ -437,7 +449,9 @@ fn observed_json(observed: &Observed) -> Value {
             let delay = r.previous_end.map(|end| r.at.saturating_duration_since(end).as_millis() as u64);
             let headers: serde_json::Map<String, Value> =
                 r.headers.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
-            json!({"method": r.method, "path": r.path, "headers": headers, "delay_ms": delay})
+            json!({
+                "method": r.method, "path": r.path, "version": r.version, "headers": headers, "delay_ms": delay,
+            })
         })
         .collect();
     json!({

@@ -1,10 +1,15 @@
-//! The harness's own HTTP/1.1 server on 127.0.0.1, port 0: one server for a
+//! The harness's own HTTP server on 127.0.0.1, port 0: one server for a
 //! whole run, one path prefix per case (`/c/<n>/...`), playing each case's
-//! scripted responses with real chunked transfer and logging every request.
+//! scripted responses with real chunked transfer (HTTP/1.1) or DATA frames
+//! (HTTP/2) and logging every request. It speaks exactly one protocol per
+//! run ([`Protocol`]): HTTP/1.1, or HTTP/2 only (prior knowledge on http://,
+//! ALPN `h2` alone on https://), so a client is checked on the protocol it
+//! was asked to use and cannot fall back to another.
 
 use std::collections::{HashMap, VecDeque};
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
@@ -12,11 +17,13 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response as HttpResponse, StatusCode};
-use hyper_util::rt::TokioIo;
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::scenario::{End, Response};
+use crate::tls::{self, LoopbackCa};
 
 /// Requests logged per case; later ones are only counted and answered 503
 /// at once, so a client reconnecting in a tight loop cannot grow memory.
@@ -33,6 +40,55 @@ const BROWSER_PAGE: &str = include_str!("browser.html");
 /// The pause between a scripted reset's last write and the reset itself.
 const RESET_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
+/// How long a client has for its TLS handshake.
+const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The environment variables that point an adapter at the run's CA file:
+/// the contract's own, then the ones OpenSSL, Node.js and Python's requests
+/// read, so common libraries trust it without code.
+pub const CA_FILE_VARIABLES: [&str; 4] =
+    ["SSE_CA_FILE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS", "REQUESTS_CA_BUNDLE"];
+
+/// Response headers of HTTP/1.1's connection management, which HTTP/2
+/// forbids (RFC 9113 section 8.2.2) and hyper strips from an h2 response.
+pub const CONNECTION_SPECIFIC: [&str; 6] =
+    ["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te"];
+
+/// What the harness serves every case over (`--http2`, `--tls`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Protocol {
+    /// HTTP/2 only: prior knowledge on http://, ALPN `h2` alone on https://.
+    pub http2: bool,
+    /// https://, with a certificate of a CA made for the run.
+    pub tls: bool,
+}
+
+impl Protocol {
+    /// `SSE_HTTP_VERSION`: `1.1` or `2`.
+    pub fn http_version(self) -> &'static str {
+        if self.http2 { "2" } else { "1.1" }
+    }
+
+    /// As reports name it: `HTTP/1.1` or `HTTP/2`.
+    pub fn name(self) -> &'static str {
+        if self.http2 { "HTTP/2" } else { "HTTP/1.1" }
+    }
+
+    /// The first scripted header this protocol cannot carry. A case that
+    /// scripts one is skipped: served without it, it could pass for the
+    /// wrong reason.
+    pub fn cannot_carry(self, responses: &[Response]) -> Option<&str> {
+        if !self.http2 {
+            return None;
+        }
+        responses
+            .iter()
+            .flat_map(|response| &response.headers)
+            .map(|(name, _)| name.as_str())
+            .find(|name| CONNECTION_SPECIFIC.iter().any(|c| c.eq_ignore_ascii_case(name)))
+    }
+}
+
 /// A request the client under test made.
 #[derive(Debug, Clone)]
 pub struct ObservedRequest {
@@ -44,6 +100,8 @@ pub struct ObservedRequest {
     pub method: String,
     /// The headers, in order.
     pub headers: Vec<(String, String)>,
+    /// `HTTP/1.1` or `HTTP/2` (`HTTP/1.0` when the client spoke it).
+    pub version: &'static str,
     /// When the body of the previous response to this case ended, if one did.
     pub previous_end: Option<Instant>,
 }
@@ -100,12 +158,18 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 type Body = BoxBody<Bytes, std::io::Error>;
 
+type Routes = Arc<Mutex<HashMap<usize, Arc<CaseRoute>>>>;
+
 /// The running server.
 #[derive(Debug)]
 pub struct Server {
     addr: SocketAddr,
-    routes: Arc<Mutex<HashMap<usize, Arc<CaseRoute>>>>,
+    protocol: Protocol,
+    routes: Routes,
     accept_task: tokio::task::JoinHandle<()>,
+    /// Under TLS: the run's CA certificate, in a folder that lives as long
+    /// as the server.
+    ca_file: Option<(tempfile::TempDir, PathBuf)>,
 }
 
 impl Drop for Server {
@@ -115,11 +179,26 @@ impl Drop for Server {
 }
 
 impl Server {
-    /// Binds 127.0.0.1 on a free port and starts serving.
-    pub async fn start() -> std::io::Result<Self> {
+    /// Binds 127.0.0.1 on a free port and starts serving over `protocol`;
+    /// under TLS with a new loopback CA, its certificate written to a file
+    /// in a new temporary folder.
+    pub async fn start(protocol: Protocol) -> std::io::Result<Self> {
+        let (acceptor, ca_file) = if protocol.tls {
+            let ca = LoopbackCa::new().map_err(std::io::Error::other)?;
+            let folder = tempfile::Builder::new().prefix("ssecheck-ca-").tempdir()?;
+            let path = folder.path().join("loopback-ca.pem");
+            ca.write_ca(&path)?;
+            // ALPN offers the one protocol served: a client that cannot
+            // speak it fails the handshake instead of falling back.
+            let alpn = if protocol.http2 { tls::ALPN_H2 } else { tls::ALPN_HTTP1 };
+            let config = ca.server_config(&[alpn]).map_err(std::io::Error::other)?;
+            (Some(tokio_rustls::TlsAcceptor::from(config)), Some((folder, path)))
+        } else {
+            (None, None)
+        };
         let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
         let addr = listener.local_addr()?;
-        let routes: Arc<Mutex<HashMap<usize, Arc<CaseRoute>>>> = Arc::default();
+        let routes: Routes = Arc::default();
         let accept_routes = routes.clone();
         let accept_task = tokio::spawn(async move {
             loop {
@@ -132,23 +211,44 @@ impl Server {
                 // Each write reaches the client as its own segment.
                 let _ = stream.set_nodelay(true);
                 let routes = accept_routes.clone();
+                let acceptor = acceptor.clone();
                 tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let routes = routes.clone();
-                        async move { Ok::<_, Infallible>(serve(&routes, request)) }
-                    });
-                    let _ = hyper::server::conn::http1::Builder::new()
-                        .serve_connection(TokioIo::new(stream), service)
-                        .await;
+                    match acceptor {
+                        None => serve_connection(stream, protocol.http2, routes).await,
+                        Some(acceptor) => {
+                            let handshake =
+                                tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
+                            if let Ok(Ok(stream)) = handshake.await {
+                                serve_connection(stream, protocol.http2, routes).await;
+                            }
+                        }
+                    }
                 });
             }
         });
-        Ok(Self { addr, routes, accept_task })
+        Ok(Self { addr, protocol, routes, accept_task, ca_file })
     }
 
     /// The URL a case's EventSource is constructed with.
     pub fn case_url(&self, case: usize) -> String {
-        format!("http://{}/c/{case}/events", self.addr)
+        let scheme = if self.protocol.tls { "https" } else { "http" };
+        format!("{scheme}://{}/c/{case}/events", self.addr)
+    }
+
+    /// What the server speaks.
+    pub fn protocol(&self) -> Protocol {
+        self.protocol
+    }
+
+    /// The environment every adapter gets for the protocol: `SSE_HTTP_VERSION`
+    /// and, under TLS, the CA file in each of [`CA_FILE_VARIABLES`].
+    pub fn adapter_env(&self) -> Vec<(String, String)> {
+        let mut env = vec![("SSE_HTTP_VERSION".to_owned(), self.protocol.http_version().to_owned())];
+        if let Some((_, path)) = &self.ca_file {
+            let path = path.to_string_lossy();
+            env.extend(CA_FILE_VARIABLES.iter().map(|name| ((*name).to_owned(), path.clone().into_owned())));
+        }
+        env
     }
 
     /// Mounts a case's script; returns its route.
@@ -175,6 +275,27 @@ impl Server {
     }
 }
 
+/// Serves one connection (TCP or TLS) over HTTP/1.1 or, with `http2`,
+/// HTTP/2 only: a client that starts with HTTP/1.1 fails the connection
+/// preface, so no request of another protocol is ever logged.
+async fn serve_connection<I>(io: I, http2: bool, routes: Routes)
+where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let service = hyper::service::service_fn(move |request| {
+        let routes = routes.clone();
+        async move { Ok::<_, Infallible>(serve(&routes, request)) }
+    });
+    let io = TokioIo::new(io);
+    if http2 {
+        let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
+            .serve_connection(io, service)
+            .await;
+    } else {
+        let _ = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await;
+    }
+}
+
 fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incoming>) -> HttpResponse<Body> {
     if request.uri().path() == BROWSER_PAGE_PATH {
         return browser_page();
@@ -198,11 +319,17 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
         return plain(StatusCode::SERVICE_UNAVAILABLE);
     }
     let previous_end = *lock(&route.last_end);
+    let version = match request.version() {
+        hyper::Version::HTTP_2 => "HTTP/2",
+        hyper::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
+    };
     lock(&route.log).push(ObservedRequest {
         at: Instant::now(),
         path,
         method: request.method().as_str().to_owned(),
         headers,
+        version,
         previous_end,
     });
     route.activity.notify_waiters();
@@ -264,8 +391,20 @@ fn respond(route: Arc<CaseRoute>, scripted: Response) -> HttpResponse<Body> {
         match scripted.end {
             End::Close => {}
             End::Reset => {
-                // hyper drops what it has not yet written when a body fails:
-                // give the last write time to reach the socket first.
+                // A failing body makes hyper close the connection without
+                // the terminating chunk (HTTP/1.1) or send RST_STREAM
+                // INTERNAL_ERROR (HTTP/2); both drop what is not yet on the
+                // socket (h2 clears the stream's send queue). So wait until
+                // hyper has taken the last write (the channel is empty; over
+                // h2 it then takes the error only once that write has flow
+                // control capacity), then give it time to reach the socket.
+                let taken =
+                    tokio::time::timeout(RESET_AFTER * 50, frames.reserve_many(frames.max_capacity()));
+                match taken.await {
+                    Ok(Ok(permits)) => drop(permits),
+                    Ok(Err(_)) => return, // the client went away
+                    Err(_) => {}          // a client that stopped reading: reset all the same
+                }
                 tokio::time::sleep(RESET_AFTER).await;
                 let reset = std::io::Error::new(std::io::ErrorKind::ConnectionReset, "scripted reset");
                 let _ = frames.send(Err(reset)).await;
@@ -302,11 +441,12 @@ fn tokio_stream_from(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::http_client::{Url, open, read_some};
+    use crate::http_client::{Client, Transport, Url, open, read_some};
+    use crate::tls::Trust;
 
     #[tokio::test]
     async fn the_browser_page_is_served_and_never_logged() {
-        let server = Server::start().await.expect("the server starts");
+        let server = Server::start(Protocol::default()).await.expect("the server starts");
         let route = server.mount(0, Vec::new());
         let page =
             Url::parse(&format!("http://{}{BROWSER_PAGE_PATH}?src=x&sink=y", server.addr)).expect("a URL");
@@ -317,5 +457,112 @@ mod tests {
         let body = read_some(&mut opened, 1 << 20, Instant::now() + timeout).await;
         assert_eq!(body, BROWSER_PAGE.as_bytes());
         assert_eq!(route.request_count(), 0);
+    }
+
+    const TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+    fn client(trust: Trust, h2c_prior_knowledge: bool, http1_only: bool) -> Client {
+        Client::new(Transport { trust, h2c_prior_knowledge, http1_only })
+    }
+
+    fn ca_file(server: &Server) -> std::path::PathBuf {
+        let env = server.adapter_env();
+        let files: Vec<&str> = CA_FILE_VARIABLES
+            .iter()
+            .filter_map(|v| env.iter().find(|(n, _)| n == v).map(|(_, p)| p.as_str()))
+            .collect();
+        assert_eq!(files.len(), CA_FILE_VARIABLES.len(), "{env:?}");
+        assert!(files.iter().all(|f| *f == files[0]), "one file in every variable: {env:?}");
+        files[0].into()
+    }
+
+    #[tokio::test]
+    async fn http2_cleartext_speaks_prior_knowledge_only() {
+        let server = Server::start(Protocol { http2: true, tls: false }).await.expect("the server starts");
+        assert_eq!(server.adapter_env(), [("SSE_HTTP_VERSION".to_owned(), "2".to_owned())]);
+        let route = server.mount(0, vec![Response::stream(b"data: a\n\n", End::Close)]);
+        let url = Url::parse(&server.case_url(0)).expect("a URL");
+        // An HTTP/1.1 request fails the connection preface: never logged.
+        let http1 = client(Trust::Platform, false, false).open(&url, "GET", &[], Bytes::new(), TIMEOUT).await;
+        assert!(http1.is_err(), "{:?}", http1.map(|o| o.status));
+        assert_eq!(route.request_count(), 0);
+        let mut opened = client(Trust::Platform, true, false)
+            .open(&url, "GET", &[], Bytes::new(), TIMEOUT)
+            .await
+            .expect("h2c answers");
+        assert_eq!((opened.status, opened.version), (200, "HTTP/2"));
+        assert_eq!(read_some(&mut opened, 1024, Instant::now() + TIMEOUT).await, b"data: a\n\n");
+        let requests = route.requests();
+        assert_eq!(
+            requests.iter().map(|r| (r.version, r.path.as_str())).collect::<Vec<_>>(),
+            [("HTTP/2", "/c/0/events")]
+        );
+    }
+
+    #[tokio::test]
+    async fn tls_serves_with_the_run_ca_and_offers_one_protocol() {
+        for http2 in [false, true] {
+            let server = Server::start(Protocol { http2, tls: true }).await.expect("the server starts");
+            assert!(server.case_url(0).starts_with("https://127.0.0.1:"));
+            let ca = ca_file(&server);
+            assert!(std::fs::read_to_string(&ca).expect("the CA file").contains("BEGIN CERTIFICATE"));
+            let route = server.mount(0, vec![Response::stream(b"data: a\n\n", End::Close)]);
+            let url = Url::parse(&server.case_url(0)).expect("a URL");
+            let trusted = client(Trust::CaFile(ca.clone()), false, false);
+            let mut opened =
+                trusted.open(&url, "GET", &[], Bytes::new(), TIMEOUT).await.expect("https answers");
+            let (version, alpn) = if http2 { ("HTTP/2", "h2") } else { ("HTTP/1.1", "http/1.1") };
+            assert_eq!((opened.status, opened.version), (200, version));
+            assert_eq!(opened.tls.as_ref().and_then(|t| t.alpn.as_deref()), Some(alpn));
+            assert_eq!(read_some(&mut opened, 1024, Instant::now() + TIMEOUT).await, b"data: a\n\n");
+            assert_eq!(route.requests().iter().map(|r| r.version).collect::<Vec<_>>(), [version]);
+            if http2 {
+                // A client offering only http/1.1 cannot fall back to it.
+                let http1 = client(Trust::CaFile(ca.clone()), false, true);
+                assert!(http1.open(&url, "GET", &[], Bytes::new(), TIMEOUT).await.is_err());
+                assert_eq!(route.request_count(), 1);
+            }
+            drop(server);
+            assert!(!ca.exists(), "the CA's folder goes with the server");
+        }
+    }
+
+    #[tokio::test]
+    async fn a_scripted_reset_over_http2_comes_after_the_last_write() {
+        let server = Server::start(Protocol { http2: true, tls: false }).await.expect("the server starts");
+        let script = Response::new(
+            200,
+            super::super::scenario::event_stream(),
+            vec![b"data: a\n\n".to_vec(), b"data: b".to_vec()],
+            End::Reset,
+        )
+        .paused(std::time::Duration::from_millis(20));
+        server.mount(0, vec![script]);
+        let url = Url::parse(&server.case_url(0)).expect("a URL");
+        let mut opened = client(Trust::Platform, true, false)
+            .open(&url, "GET", &[], Bytes::new(), TIMEOUT)
+            .await
+            .expect("h2c answers");
+        let mut body = Vec::new();
+        let ended = loop {
+            match opened.next_chunk(Instant::now() + TIMEOUT).await {
+                Some(Ok(Some(chunk))) => body.extend_from_slice(&chunk),
+                other => break other,
+            }
+        };
+        assert_eq!(body, b"data: a\n\ndata: b");
+        assert!(matches!(ended, Some(Err(_))), "the stream is reset, not ended: {ended:?}");
+    }
+
+    #[test]
+    fn no_case_scripts_a_header_http2_cannot_carry() {
+        let http2 = Protocol { http2: true, tls: false };
+        for case in super::super::cases::all().expect("the cases") {
+            assert_eq!(http2.cannot_carry(&case.scenario.responses), None, "{}", case.id);
+        }
+        let mut chunked = Response::stream(b"", End::Close);
+        chunked.headers.push(("Transfer-Encoding".to_owned(), "chunked".to_owned()));
+        assert_eq!(http2.cannot_carry(std::slice::from_ref(&chunked)), Some("Transfer-Encoding"));
+        assert_eq!(Protocol::default().cannot_carry(&[chunked]), None);
     }
 }

@@ -3,6 +3,7 @@
 //! (../shared/contracts.md section 4).
 
 pub use crate::http_client as http;
+pub mod load;
 pub mod passive;
 pub mod round_trip;
 pub mod transport;
@@ -66,6 +67,7 @@ pub fn checks() -> Vec<Check> {
     checks.extend(transport::CHECKS);
     checks.extend([HTTP_HEAD, HTTP_OPTIONS, HTTP_CORS]);
     checks.extend(round_trip::checks());
+    checks.extend(load::CHECKS);
     checks
 }
 
@@ -118,6 +120,8 @@ pub struct Options {
     pub transport: http::Transport,
     /// The stream request: method, headers, body.
     pub request: StreamRequest,
+    /// The load test (`--subscribers N`), run after the other checks.
+    pub load: Option<load::Options>,
 }
 
 impl Default for Options {
@@ -132,6 +136,7 @@ impl Default for Options {
             heartbeat_limit: Duration::from_secs(30),
             transport: http::Transport::default(),
             request: StreamRequest::default(),
+            load: None,
         }
     }
 }
@@ -183,7 +188,9 @@ impl StreamRequest {
     /// the stream request's body, not a publish payload).
     pub fn other_headers(&self, own: &[(String, String)]) -> Vec<(String, String)> {
         let mut headers = own.to_vec();
-        headers.extend(self.headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("content-type")).cloned());
+        headers.extend(
+            self.headers.iter().filter(|(name, _)| !name.eq_ignore_ascii_case("content-type")).cloned(),
+        );
         headers
     }
 }
@@ -274,29 +281,30 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
     if url.https || publish.as_ref().is_some_and(|p| p.https) {
         requests.client.tls_config().map_err(CannotRun::BadUrl)?;
     }
-    let capture = match passive::capture(&requests, &url, options.duration, options.max_bytes, options.timeout)
-        .await
-    {
-        Ok(capture) => capture,
-        Err(error @ http::HttpError::Connect(..)) => return Err(CannotRun::Unreachable(error.to_string())),
-        // A certificate the client does not trust is the user's to settle
-        // before anything can be checked.
-        Err(error @ http::HttpError::Tls(..)) => {
-            return Err(CannotRun::Unreachable(format!(
-                "{error} (a private CA: --ca-file FILE; to skip verification: --insecure)"
-            )));
-        }
-        // It took the connection but gave no usable response: that is a
-        // finding about the server, and nothing else can be checked.
-        Err(error) => {
-            let problem = format!("no usable response to {}: {error}", options.request.method);
-            let mut findings = vec![Finding::new(&passive::RESPONSE_STATUS, Some(problem), Value::Null)];
-            findings.extend(checks().iter().skip(1).map(|check| {
-                Finding::skipped(check, "not checked: the stream gave no usable response".to_owned())
-            }));
-            return Ok(Outcome { findings, transport: None });
-        }
-    };
+    let capture =
+        match passive::capture(&requests, &url, options.duration, options.max_bytes, options.timeout).await {
+            Ok(capture) => capture,
+            Err(error @ http::HttpError::Connect(..)) => {
+                return Err(CannotRun::Unreachable(error.to_string()));
+            }
+            // A certificate the client does not trust is the user's to settle
+            // before anything can be checked.
+            Err(error @ http::HttpError::Tls(..)) => {
+                return Err(CannotRun::Unreachable(format!(
+                    "{error} (a private CA: --ca-file FILE; to skip verification: --insecure)"
+                )));
+            }
+            // It took the connection but gave no usable response: that is a
+            // finding about the server, and nothing else can be checked.
+            Err(error) => {
+                let problem = format!("no usable response to {}: {error}", options.request.method);
+                let mut findings = vec![Finding::new(&passive::RESPONSE_STATUS, Some(problem), Value::Null)];
+                findings.extend(checks().iter().skip(1).map(|check| {
+                    Finding::skipped(check, "not checked: the stream gave no usable response".to_owned())
+                }));
+                return Ok(Outcome { findings, transport: None });
+            }
+        };
     let mut findings = passive::check(&capture, options.heartbeat_limit);
     // After redirects, the URL that answered is the stream's.
     let url = capture.final_url.clone();
@@ -310,6 +318,7 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
                 .map(|check| Finding::skipped(check, "needs a publish endpoint (--publish URL)".to_owned())),
         ),
     }
+    findings.extend(load::check(&requests, &url, publish.as_ref(), options).await);
     Ok(Outcome { findings, transport: Some(transport::summary(&requests, &capture)) })
 }
 

@@ -300,11 +300,15 @@ impl Subscriber {
 }
 
 /// POSTs a publish payload; the answer's status.
-pub(super) async fn post(requests: &Requests, url: &Url, body: &Value, timeout: Duration) -> Result<u16, String> {
+pub(super) async fn post(
+    requests: &Requests,
+    url: &Url,
+    body: &Value,
+    timeout: Duration,
+) -> Result<u16, String> {
     let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
     let body = Bytes::from(body.to_string());
-    let mut opened =
-        requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
+    let mut opened = requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
     let status = opened.status;
     // Drain a little of the answer so the connection ends cleanly.
     let _ = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
@@ -437,7 +441,8 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
     findings.push(latency(&mut latencies, stalled_at));
     match stalled_at {
         None => {
-            findings.push(many_quickly(requests, &mut subscribers, publish, timeout, &mut sentinel_count).await);
+            findings
+                .push(many_quickly(requests, &mut subscribers, publish, timeout, &mut sentinel_count).await);
             findings.push(resume(requests, stream, publish, timeout).await);
         }
         Some(first) => {
@@ -484,9 +489,10 @@ async fn many_quickly(
     const COUNT: usize = 200;
     let mut problem = None;
     for n in 0..COUNT {
-        if let Err(error) | Ok(Err(error)) = post(requests, publish, &json!({"data": format!("quick-{n}")}), timeout)
-            .await
-            .map(|s| if (200..300).contains(&s) { Ok(()) } else { Err(format!("status {s}")) })
+        if let Err(error) | Ok(Err(error)) =
+            post(requests, publish, &json!({"data": format!("quick-{n}")}), timeout)
+                .await
+                .map(|s| if (200..300).contains(&s) { Ok(()) } else { Err(format!("status {s}")) })
         {
             problem = Some(format!("publishing event {n} failed: {error}"));
             break;
