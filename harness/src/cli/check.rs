@@ -434,8 +434,12 @@ fn check_server(
         request: stream_request(args)?,
         ..server_mode::Options::default()
     };
-    // Raises the open-file limit for the load test, before any case.
-    let options = server_mode::Options { load: args.load.options(!args.no_progress)?, ..options };
+    // Raises the open-file limit for the load test, before any case. The
+    // load is by far the longest part: it runs only when --case / --skip
+    // leave one of its cases selected.
+    let load_selected = selected.iter().any(|entry| entry.id.starts_with("server.load."));
+    let load = if load_selected { args.load.options(!args.no_progress)? } else { None };
+    let options = server_mode::Options { load, ..options };
     if args.insecure {
         eprintln!("warning: --insecure: the server's certificate is not verified; the report says so");
     }
@@ -487,6 +491,7 @@ fn self_check(args: &Args) -> anyhow::Result<Vec<Run>> {
         }
         let mut reference = args.clone();
         reference.publish = Some(server.publish_url());
+        reference.load = args.load.for_self_check();
         let run =
             check_server(&reference, &server.events_url(), &server.events_url(), &out.join("server"), None)?;
         let interrupted = run.interrupted;

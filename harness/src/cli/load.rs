@@ -69,6 +69,16 @@ impl LoadArgs {
         Ok(())
     }
 
+    /// The self-check's load when none is asked for: small enough for any
+    /// machine (the reference server runs in the same process, so every
+    /// stream costs two descriptors), large enough to show the cases work.
+    pub fn for_self_check(&self) -> Self {
+        match self.subscribers {
+            Some(_) => self.clone(),
+            None => Self { subscribers: Some(100), load_events: Some(20), load_pace: Some(20) },
+        }
+    }
+
     /// The load test's options, with the open-file limit raised for it;
     /// `None` without `--subscribers`.
     ///
