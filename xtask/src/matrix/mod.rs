@@ -72,6 +72,16 @@ pub struct Args {
     /// Install only; check nothing.
     #[arg(long)]
     install_only: bool,
+    /// Servers only: run just the load test with N subscribers
+    /// (`check --case server.load --subscribers N`), write each report to
+    /// reports/load/servers/<name>/ and the side-by-side table to
+    /// reports/load/servers.md; the conformance reports and pages are left
+    /// as they are.
+    #[arg(long, value_name = "N", conflicts_with_all = ["compare", "install_only"])]
+    load: Option<usize>,
+    /// With --load: events published.
+    #[arg(long, value_name = "M", default_value_t = 50, requires = "load")]
+    load_events: usize,
 }
 
 /// What happened to one implementation.
@@ -113,7 +123,32 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.names.is_empty() {
         selected = all.clone();
     }
-    let reports = if args.compare { root.join("target/matrix/reports") } else { root.join("reports") };
+    if args.load.is_some() && args.kind != Kind::Servers {
+        bail!("--load is for the server matrix: cargo xtask matrix servers --load N");
+    }
+    // The load's extra check arguments; the apps inherit this process's
+    // open-file limit, so it is raised for both sides of every stream.
+    let load_args: Vec<String> = match args.load {
+        Some(n) => {
+            let _ = harness::open_files::raise_to(2 * n as u64 + 1024);
+            [
+                "--case",
+                "server.load",
+                "--subscribers",
+                &n.to_string(),
+                "--load-events",
+                &args.load_events.to_string(),
+            ]
+            .map(str::to_owned)
+            .to_vec()
+        }
+        None => Vec::new(),
+    };
+    let reports = match (args.compare, args.load) {
+        (true, _) => root.join("target/matrix/reports"),
+        (false, Some(_)) => root.join("reports/load"),
+        (false, None) => root.join("reports"),
+    };
     let mut outcomes = Vec::new();
     let mut differ = false;
     for (n, implementation) in selected.iter().enumerate() {
@@ -133,12 +168,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 if args.install_only {
                     return Ok(None);
                 }
-                let report = check(&root, args.kind, implementation, &command, &out, &[])?;
+                let report = check(&root, args.kind, implementation, &command, &out, &load_args)?;
                 if args.compare {
                     let committed =
                         root.join("reports").join(args.kind.folder()).join(name).join("report.json");
                     let reproduced = reproduce(&committed, &report, |ids| {
-                        check(&root, args.kind, implementation, &command, &out.join("rerun"), ids)
+                        let only: Vec<String> =
+                            ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
+                        check(&root, args.kind, implementation, &command, &out.join("rerun"), &only)
                     })?;
                     differ |= !reproduced;
                 }
@@ -157,7 +194,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
     }
     let broken: Vec<&str> = outcomes.iter().filter(|o| o.result.is_err()).map(|o| o.name.as_str()).collect();
-    if !args.compare && !args.install_only {
+    if args.load.is_some() {
+        let path = root.join("reports/load/servers.md");
+        let page = load_table(&outcomes, args.load.unwrap_or_default(), args.load_events);
+        std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{}", path.display());
+    } else if !args.compare && !args.install_only {
         for path in pages::write(&root)? {
             println!("{}", path.display());
         }
@@ -185,14 +227,11 @@ fn check(
     implementation: &Implementation,
     command: &[String],
     out: &Path,
-    only: &[String],
+    extra: &[String],
 ) -> anyhow::Result<Report> {
     let exe = std::env::current_exe().context("cannot find this program to run check")?;
     let mut check = Command::new(exe);
-    check.arg("check").arg("--name").arg(&implementation.name).arg("--out").arg(out);
-    for id in only {
-        check.arg("--case").arg(id);
-    }
+    check.arg("check").arg("--name").arg(&implementation.name).arg("--out").arg(out).args(extra);
     if !std::io::stderr().is_terminal() {
         check.arg("--no-progress");
     }
@@ -293,4 +332,36 @@ fn reproduce(
         println!("{}: reproduced: all {} cases as committed{flaky}", report.target, report.cases.len());
     }
     Ok(same)
+}
+
+/// reports/load/servers.md: each server's load cases side by side.
+fn load_table(outcomes: &[Outcome], subscribers: usize, events: usize) -> String {
+    let mut page = format!(
+        "# The server matrix under load\n\nWritten by `cargo xtask matrix servers --load {subscribers} --load-events {events}`: \
+each server of harness-adapters/servers/ with {subscribers} subscribers at once and {events} events \
+published through its publish endpoint, one every 50 ms (`check --case server.load`). The reports are in \
+[servers/](servers/); the 10,000-subscriber figure of the reference server is in [README.md](README.md). \
+A `fail` names what went wrong in its report: streams that did not open, events lost, out of order or \
+twice. Latency is from the publish request to the event decoded at a subscriber, on one 2-core \
+machine that also runs the harness, so compare it between rows, not with production.\n\n\
+| server | subscribe | loss | order | fan-out latency |\n|---|---|---|---|---|\n"
+    );
+    for outcome in outcomes {
+        let Ok(report) = &outcome.result else {
+            page.push_str(&format!("| {} | not checked | | | |\n", outcome.name));
+            continue;
+        };
+        let case = |id: &str| report.cases.iter().find(|c| c.id == id);
+        let status = |id: &str| case(id).map_or("absent", |c| c.status.name());
+        let latency =
+            case("server.load.fan-out-latency").map_or(String::new(), |c| c.message.replace('|', "/"));
+        page.push_str(&format!(
+            "| [{name}](servers/{name}/report.md) | {} | {} | {} | {latency} |\n",
+            status("server.load.subscribe"),
+            status("server.load.loss"),
+            status("server.load.order"),
+            name = outcome.name,
+        ));
+    }
+    page
 }
