@@ -89,6 +89,9 @@ pub struct Flaws {
     /// One stream in seven sends its live events in swapped pairs, as a
     /// server that writes from several tasks without ordering does.
     pub swapped_streams: bool,
+    /// The data is written JSON-encoded (`data: "hello"`), as helper
+    /// libraries that serialise every payload do.
+    pub json_encoded_data: bool,
 }
 
 /// With `lossy_streams` or `swapped_streams`, the streams they affect: one
@@ -437,10 +440,15 @@ async fn publish(state: &Arc<State>, request: Request<Incoming>) -> Response<Bod
 
 /// The event's bytes: spec-impl's serializer, or a flawed writer.
 fn write_event(payload: &Payload, flaws: Flaws) -> Result<String, serialize::SerializeError> {
+    let encoded = payload
+        .data
+        .as_deref()
+        .filter(|_| flaws.json_encoded_data)
+        .map(|data| serde_json::Value::String(data.to_owned()).to_string());
     let event = ServerEvent {
         comment: None,
         event: payload.event.as_deref(),
-        data: payload.data.as_deref(),
+        data: encoded.as_deref().or(payload.data.as_deref()),
         id: payload.id.as_deref(),
         retry: payload.retry,
     };

@@ -77,6 +77,16 @@ async fn the_reference_server_passes_the_load_test() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_encoded_data_counts_as_arrived_and_says_so() {
+    let findings = load_findings(Flaws { json_encoded_data: true, ..Flaws::default() }).await;
+    let loss = find(&findings, "server.load.loss");
+    assert_eq!(loss.status, Status::Pass, "{}", loss.message);
+    assert!(loss.message.contains("JSON-encoded"), "{}", loss.message);
+    assert_eq!(loss.observed["json_encoded_arrivals"], SUBSCRIBERS * EVENTS, "{}", loss.observed);
+    assert_eq!(find(&findings, "server.load.order").status, Status::Pass);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_server_that_drops_events_on_some_streams_fails_loss() {
     let findings = load_findings(Flaws { lossy_streams: true, ..Flaws::default() }).await;
     assert_eq!(find(&findings, "server.load.subscribe").status, Status::Pass);

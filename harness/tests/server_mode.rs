@@ -48,7 +48,7 @@ async fn the_reference_server_passes_everything_the_same_way_each_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_broken_server_gets_a_fail() {
-    let flaws: [(&str, Flaws, &str); 8] = [
+    let flaws: [(&str, Flaws, &str); 9] = [
         (
             "wrong Content-Type",
             Flaws { wrong_content_type: true, ..Flaws::default() },
@@ -71,6 +71,11 @@ async fn every_broken_server_gets_a_fail() {
             "retry with units",
             Flaws { retry_with_units: true, ..Flaws::default() },
             "server.stream.retry-digits",
+        ),
+        (
+            "JSON-encoded data",
+            Flaws { json_encoded_data: true, ..Flaws::default() },
+            "server.publish.multi-line-lf",
         ),
         (
             "missing blank line",
