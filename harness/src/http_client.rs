@@ -290,10 +290,14 @@ impl Client {
         let io = TokioIo::new(stream);
         let handshake_failed = |error: hyper::Error| HttpError::Protocol(format!("{target}: {error}"));
         let (response, connection) = if h2 {
-            let (mut sender, connection) = hyper::client::conn::http2::Builder::new(TokioExecutor::new())
-                .handshake(io)
-                .await
-                .map_err(handshake_failed)?;
+            // The handshake only queues the preface; it is bounded all the
+            // same, as every wait on a target is.
+            let handshake = hyper::client::conn::http2::Builder::new(TokioExecutor::new()).handshake(io);
+            let (mut sender, connection) =
+                tokio::time::timeout(timeout.saturating_sub(started.elapsed()), handshake)
+                    .await
+                    .map_err(|_| HttpError::Timeout(target.clone(), timeout))?
+                    .map_err(handshake_failed)?;
             let connection = tokio::spawn(async move {
                 let _ = connection.await;
             });
