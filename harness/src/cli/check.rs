@@ -441,7 +441,9 @@ fn check_server(
     let load = if load_selected { args.load.options(!args.no_progress)? } else { None };
     let options = server_mode::Options { load, ..options };
     if args.insecure {
-        eprintln!("warning: --insecure: the server's certificate is not verified; the report says so");
+        eprintln!(
+            "warning: --insecure: https certificates are not verified (the report says so where https was used)"
+        );
     }
     let (started, clock) = (SystemTime::now(), Instant::now());
     let runtime = runtime()?;
