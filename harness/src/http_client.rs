@@ -230,10 +230,16 @@ impl Client {
 
     /// TCP, then TLS on https: the stream, what TLS settled, and whether
     /// to speak HTTP/2 on it.
-    async fn connect(&self, url: &Url) -> Result<(Box<dyn Io>, Option<TlsInfo>, bool), HttpError> {
+    async fn connect(
+        &self,
+        url: &Url,
+        timeout: Duration,
+    ) -> Result<(Box<dyn Io>, Option<TlsInfo>, bool), HttpError> {
         let target = url.authority();
-        let stream = TcpStream::connect((url.host.as_str(), url.port))
+        let deadline = tokio::time::Instant::now() + timeout;
+        let stream = tokio::time::timeout_at(deadline, TcpStream::connect((url.host.as_str(), url.port)))
             .await
+            .map_err(|_| HttpError::Connect(target.clone(), format!("no connection within {timeout:?}")))?
             .map_err(|error| HttpError::Connect(target.clone(), error.to_string()))?;
         let _ = stream.set_nodelay(true);
         if !url.https {
@@ -243,10 +249,22 @@ impl Client {
         let name = rustls::pki_types::ServerName::try_from(url.host.clone()).map_err(|e| {
             HttpError::Connect(target.clone(), format!("{:?} is not a TLS server name: {e}", url.host))
         })?;
-        let stream = tokio_rustls::TlsConnector::from(config)
-            .connect(name, stream)
-            .await
-            .map_err(|error| HttpError::Tls(target.clone(), error.to_string()))?;
+        let handshake = tokio_rustls::TlsConnector::from(config).connect(name, stream);
+        // A stalled handshake, or a server that does not speak TLS, is the
+        // server's problem (a finding); a certificate the client does not
+        // trust is the user's to settle (`HttpError::Tls`).
+        let stream = match tokio::time::timeout_at(deadline, handshake).await {
+            Err(_) => {
+                return Err(HttpError::Protocol(format!(
+                    "{target}: the TLS handshake did not finish within {timeout:?}"
+                )));
+            }
+            Ok(Err(error)) if is_certificate_error(&error) => {
+                return Err(HttpError::Tls(target.clone(), error.to_string()));
+            }
+            Ok(Err(error)) => return Err(HttpError::Protocol(format!("{target}: TLS failed: {error}"))),
+            Ok(Ok(stream)) => stream,
+        };
         let (_, connection) = stream.get_ref();
         let alpn = connection.alpn_protocol().map(|p| String::from_utf8_lossy(p).into_owned());
         let info = TlsInfo {
@@ -271,9 +289,7 @@ impl Client {
     ) -> Result<Opened, HttpError> {
         let started = Instant::now();
         let target = url.authority();
-        let (stream, tls, h2) = tokio::time::timeout(timeout, self.connect(url))
-            .await
-            .map_err(|_| HttpError::Connect(target.clone(), format!("no connection within {timeout:?}")))??;
+        let (stream, tls, h2) = self.connect(url, timeout).await?;
         // HTTP/2 carries the authority in the request URI (`:authority`);
         // HTTP/1.1 in the Host header.
         let mut request = if h2 {
@@ -336,6 +352,14 @@ impl Client {
             .collect();
         Ok(Opened { status, headers, head_after, version, tls, body: response.into_body(), connection })
     }
+}
+
+/// Whether a failed TLS handshake is about the server's certificate
+/// (untrusted, expired, for another name) rather than the server's TLS.
+fn is_certificate_error(error: &std::io::Error) -> bool {
+    error.get_ref().and_then(|inner| inner.downcast_ref::<rustls::Error>()).is_some_and(|error| {
+        matches!(error, rustls::Error::InvalidCertificate(_) | rustls::Error::NoCertificatesPresented)
+    })
 }
 
 /// A response future, boxed so that both protocols' fit one type.

@@ -101,3 +101,23 @@ async fn the_bearer_token_is_required_and_a_post_streams() {
     let body = read_some(&mut opened, 16, Instant::now() + Duration::from_millis(500)).await;
     assert!(body.starts_with(b": ssecheck"), "{body:?}");
 }
+
+#[tokio::test]
+async fn a_server_that_answers_tls_with_plaintext_is_a_protocol_error_not_a_certificate_one() {
+    use tokio::io::AsyncWriteExt as _;
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await.expect("a port");
+    let addr = listener.local_addr().expect("an address");
+    let server = tokio::spawn(async move {
+        if let Ok((mut stream, _)) = listener.accept().await {
+            let _ = stream.write_all(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n").await;
+            tokio::time::sleep(Duration::from_secs(5)).await;
+        }
+    });
+    let url = Url::parse(&format!("https://{addr}/events")).expect("a URL");
+    let error = Client::new(Transport { trust: Trust::Insecure, ..Transport::default() })
+        .open(&url, "GET", &[], Bytes::new(), TIMEOUT)
+        .await
+        .expect_err("not TLS");
+    assert!(matches!(&error, HttpError::Protocol(why) if why.contains("TLS failed")), "{error}");
+    server.abort();
+}

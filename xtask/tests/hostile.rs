@@ -220,7 +220,14 @@ fn serve(hostile: Hostile) -> (String, tokio::runtime::Runtime) {
 
 /// Checks a hostile server; returns the measurement.
 fn check_server(name: &str, hostile: Hostile, publish: bool) -> Measured {
+    check_server_over(name, hostile, publish, false)
+}
+
+/// `check_server`, with an https:// URL to the same (plaintext) server when
+/// `https`.
+fn check_server_over(name: &str, hostile: Hostile, publish: bool, https: bool) -> Measured {
     let (url, runtime) = serve(hostile);
+    let url = if https { url.replacen("http://", "https://", 1) } else { url };
     let publish_url = url.replace("/events", "/publish");
     let mut args = vec!["--server", url.as_str(), "--timeout", "2", "--duration", "1"];
     if publish {
@@ -247,6 +254,21 @@ fn a_server_that_never_answers() {
     let m = check_server("server never answers", Hostile::NeverAnswers, false);
     expect(&m, 1, "server.response.status", Status::Fail, "no usable response");
     assert!(m.took < Duration::from_secs(10), "{:?}", m.took);
+}
+
+#[test]
+fn an_https_server_that_never_finishes_the_handshake() {
+    let m = check_server_over("https server never answers", Hostile::NeverAnswers, false, true);
+    expect(&m, 1, "server.response.status", Status::Fail, "TLS handshake did not finish");
+    assert!(m.took < Duration::from_secs(10), "{:?}", m.took);
+}
+
+#[test]
+fn plain_http_on_an_https_url() {
+    // The plaintext server waits for a request head that never comes: the
+    // handshake stalls, and that is the server's finding, not exit 2.
+    let m = check_server_over("plain http on an https URL", Hostile::HeadersThenNothing, false, true);
+    expect(&m, 1, "server.response.status", Status::Fail, "TLS handshake");
 }
 
 #[test]
