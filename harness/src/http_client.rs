@@ -340,17 +340,22 @@ impl Client {
         };
         let head_after = started.elapsed();
         let status = response.status().as_u16();
-        let version = match response.version() {
-            hyper::Version::HTTP_2 => "HTTP/2",
-            hyper::Version::HTTP_10 => "HTTP/1.0",
-            _ => "HTTP/1.1",
-        };
+        let version = version_name(response.version());
         let headers = response
             .headers()
             .iter()
             .map(|(n, v)| (n.as_str().to_owned(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
             .collect();
         Ok(Opened { status, headers, head_after, version, tls, body: response.into_body(), connection })
+    }
+}
+
+/// `HTTP/1.1`, `HTTP/2` or `HTTP/1.0`: how reports and logs name a version.
+pub fn version_name(version: hyper::Version) -> &'static str {
+    match version {
+        hyper::Version::HTTP_2 => "HTTP/2",
+        hyper::Version::HTTP_10 => "HTTP/1.0",
+        _ => "HTTP/1.1",
     }
 }
 

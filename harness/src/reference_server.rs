@@ -138,9 +138,6 @@ struct Published {
     bytes: Bytes,
 }
 
-/// How long a client has for its TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
-
 /// A running reference server.
 #[derive(Debug)]
 pub struct ReferenceServer {
@@ -193,9 +190,7 @@ impl ReferenceServer {
                             let _ = builder.serve_connection(TokioIo::new(stream), service).await;
                         }
                         Some(acceptor) => {
-                            let handshake =
-                                tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
-                            if let Ok(Ok(stream)) = handshake.await {
+                            if let Some(stream) = crate::tls::accept(&acceptor, stream).await {
                                 let _ = builder.serve_connection(TokioIo::new(stream), service).await;
                             }
                         }

@@ -132,6 +132,21 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
+/// How long a client of the harness's own servers has for its TLS handshake.
+const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// The server side of a TLS handshake, bounded: `None` when the client
+/// failed it or did not finish within [`HANDSHAKE_TIMEOUT`].
+pub async fn accept<IO>(
+    acceptor: &tokio_rustls::TlsAcceptor,
+    stream: IO,
+) -> Option<tokio_rustls::server::TlsStream<IO>>
+where
+    IO: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(stream)).await.ok()?.ok()
+}
+
 /// A certificate authority made at run time and one server certificate it
 /// signed for `localhost`, `127.0.0.1` and `::1`: what the harness serves
 /// https with on loopback. Clients trust it through [`LoopbackCa::ca_pem`].

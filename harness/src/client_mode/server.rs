@@ -40,9 +40,6 @@ const BROWSER_PAGE: &str = include_str!("browser.html");
 /// The pause between a scripted reset's last write and the reset itself.
 const RESET_AFTER: std::time::Duration = std::time::Duration::from_millis(100);
 
-/// How long a client has for its TLS handshake.
-const TLS_HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
 /// The environment variables that point an adapter at the run's CA file:
 /// the contract's own, then the ones OpenSSL, Node.js and Python's requests
 /// read, so common libraries trust it without code.
@@ -216,9 +213,7 @@ impl Server {
                     match acceptor {
                         None => serve_connection(stream, protocol.http2, routes).await,
                         Some(acceptor) => {
-                            let handshake =
-                                tokio::time::timeout(TLS_HANDSHAKE_TIMEOUT, acceptor.accept(stream));
-                            if let Ok(Ok(stream)) = handshake.await {
+                            if let Some(stream) = tls::accept(&acceptor, stream).await {
                                 serve_connection(stream, protocol.http2, routes).await;
                             }
                         }
@@ -319,11 +314,7 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
         return plain(StatusCode::SERVICE_UNAVAILABLE);
     }
     let previous_end = *lock(&route.last_end);
-    let version = match request.version() {
-        hyper::Version::HTTP_2 => "HTTP/2",
-        hyper::Version::HTTP_10 => "HTTP/1.0",
-        _ => "HTTP/1.1",
-    };
+    let version = crate::http_client::version_name(request.version());
     lock(&route.log).push(ObservedRequest {
         at: Instant::now(),
         path,

@@ -13,7 +13,6 @@ use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use bytes::Bytes;
 use futures_util::stream::{FuturesUnordered, StreamExt as _};
 use hdrhistogram::Histogram;
 use serde_json::json;
@@ -22,6 +21,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use super::http::{self, Url};
+use super::round_trip::post;
 use super::{Check, Finding, Requests};
 use crate::registry::{Capability, Level};
 
@@ -461,7 +461,6 @@ impl<'a> Run<'a> {
     async fn publish(&self) -> Publishing {
         let events = self.load.events;
         let mut publishing = Publishing { accepted: vec![false; events], ..Publishing::default() };
-        let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
         let started = Instant::now();
         for index in 0..events {
             if publishing.failed >= GIVE_UP_AFTER_PUBLISH_FAILURES {
@@ -470,22 +469,13 @@ impl<'a> Run<'a> {
             }
             let at = started + self.load.pace.saturating_mul(u32::try_from(index).unwrap_or(u32::MAX));
             tokio::time::sleep_until(at.into()).await;
-            let body = Bytes::from(json!({"data": format!("{}{index}", self.shared.prefix)}).to_string());
+            let payload = json!({"data": format!("{}{index}", self.shared.prefix)});
             self.shared.sent[index].store(self.shared.micros().saturating_add(1), Ordering::Release);
-            let outcome =
-                match self.requests.other(self.publish, "POST", &headers, body, self.options.timeout).await {
-                    Ok(mut opened) => {
-                        // Drain a little of the answer so the connection ends cleanly.
-                        let _ =
-                            http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200))
-                                .await;
-                        match opened.status {
-                            200..=299 => Ok(()),
-                            status => Err(format!("status {status}")),
-                        }
-                    }
-                    Err(error) => Err(error.to_string()),
-                };
+            let outcome = match post(self.requests, self.publish, &payload, self.options.timeout).await {
+                Ok(200..=299) => Ok(()),
+                Ok(status) => Err(format!("status {status}")),
+                Err(error) => Err(error),
+            };
             match outcome {
                 Ok(()) => publishing.accepted[index] = true,
                 Err(error) => {
