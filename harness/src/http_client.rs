@@ -123,8 +123,9 @@ pub enum HttpError {
     /// No connection within the deadline, or refused.
     #[error("cannot connect to {0}: {1}")]
     Connect(String, String),
-    /// The TLS handshake failed (an untrusted certificate, a wrong name).
-    #[error("TLS with {0} failed: {1}")]
+    /// The server's certificate is not trusted (expired, for another name,
+    /// an unknown issuer): the server and why, in words.
+    #[error("cannot trust the certificate of {0}: {1}")]
     Tls(String, String),
     /// No response headers within the deadline.
     #[error("no response from {0} within {1:?}")]
@@ -260,7 +261,8 @@ impl Client {
                 )));
             }
             Ok(Err(error)) if is_certificate_error(&error) => {
-                return Err(HttpError::Tls(target.clone(), error.to_string()));
+                let why = tls::why_refused(&error).unwrap_or_else(|| error.to_string());
+                return Err(HttpError::Tls(target.clone(), why));
             }
             Ok(Err(error)) => return Err(HttpError::Protocol(format!("{target}: TLS failed: {error}"))),
             Ok(Ok(stream)) => stream,

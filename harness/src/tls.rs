@@ -1,13 +1,18 @@
 //! TLS for both sides of the harness, with rustls (ring): the client
 //! configuration server mode and the reference client connect with (the
-//! platform's roots, a private CA, or no verification at all when the user
-//! says `--insecure`), and a loopback certificate authority made at run time
+//! platform's roots, a private CA or the server's own certificate, or no
+//! verification at all when the user says `--insecure`; a refusal says why
+//! in plain words), and a loopback certificate authority made at run time
 //! (rcgen) for the servers the harness itself runs over https: client mode's
 //! `--tls`, the reference server's `serve --tls`, and the tests.
+
+mod verifier;
+mod x509;
 
 use std::path::Path;
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::pem::PemObject as _;
@@ -30,7 +35,8 @@ pub enum Trust {
     #[default]
     Platform,
     /// The platform's roots and the CA certificates of a PEM file
-    /// (`--ca-file`).
+    /// (`--ca-file`); a certificate of the file that the server presents
+    /// as its own is trusted as itself (a self-signed server).
     CaFile(std::path::PathBuf),
     /// No verification at all (`--insecure`): named in every report.
     Insecure,
@@ -57,9 +63,10 @@ pub fn client_config(trust: &Trust, alpn: &[&[u8]]) -> Result<Arc<ClientConfig>,
             // Certificates the platform store holds but rustls cannot parse
             // are left out, as every rustls client does.
             roots.add_parsable_certificates(rustls_native_certs::load_native_certs().certs);
+            let mut given = Vec::new();
             if let Trust::CaFile(path) = trust {
-                let added = add_pem_file(&mut roots, path)?;
-                if added == 0 {
+                given = add_pem_file(&mut roots, path)?;
+                if given.is_empty() {
                     return Err(format!("{}: no PEM certificate in it", path.display()));
                 }
             }
@@ -69,27 +76,51 @@ pub fn client_config(trust: &Trust, alpn: &[&[u8]]) -> Result<Arc<ClientConfig>,
                         .to_owned(),
                 );
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
+            let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+                .build()
+                .map_err(|e| format!("TLS: {e}"))?;
+            let ca_file = match trust {
+                Trust::CaFile(path) => Some(path.clone()),
+                _ => None,
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(verifier::Verifier { webpki, ca_file, given }))
+                .with_no_client_auth()
         }
     };
     config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
     Ok(Arc::new(config))
 }
 
-/// Adds every certificate of a PEM file; returns how many.
-fn add_pem_file(roots: &mut RootCertStore, path: &Path) -> Result<usize, String> {
+/// Adds every certificate of a PEM file; returns them.
+fn add_pem_file(roots: &mut RootCertStore, path: &Path) -> Result<Vec<CertificateDer<'static>>, String> {
     let certificates = CertificateDer::pem_file_iter(path)
         .map_err(|e| format!("cannot read the CA file {}: {e}", path.display()))?;
-    let mut added = 0;
+    let mut added = Vec::new();
     for certificate in certificates {
         let certificate =
             certificate.map_err(|e| format!("the CA file {} is not valid PEM: {e}", path.display()))?;
         roots
-            .add(certificate)
+            .add(certificate.clone())
             .map_err(|e| format!("the CA file {} holds a certificate rustls rejects: {e}", path.display()))?;
-        added += 1;
+        added.push(certificate);
     }
     Ok(added)
+}
+
+/// Why the server's certificate was refused, in one sentence, when the
+/// handshake failed on it (`error` is what the TLS stream returned).
+pub fn why_refused(error: &std::io::Error) -> Option<String> {
+    let error = error.get_ref()?.downcast_ref::<rustls::Error>()?;
+    match error {
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) => Some(
+            other.0.downcast_ref::<verifier::Refusal>().map_or_else(|| other.to_string(), |r| r.why.clone()),
+        ),
+        rustls::Error::InvalidCertificate(error) => Some(format!("{error}")),
+        rustls::Error::NoCertificatesPresented => Some("the server presented no certificate".to_owned()),
+        _ => None,
+    }
 }
 
 /// `--insecure`: any certificate for any name is accepted; the handshake's
@@ -206,13 +237,42 @@ impl LoopbackCa {
     /// rustls rejects the key (it does not for keys made here).
     pub fn server_config(&self, alpn: &[&[u8]]) -> Result<Arc<ServerConfig>, String> {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(self.key_der.clone()));
-        let mut config = ServerConfig::builder_with_provider(provider())
-            .with_safe_default_protocol_versions()
-            .map_err(|e| format!("TLS: {e}"))?
-            .with_no_client_auth()
-            .with_single_cert(self.chain.clone(), key)
-            .map_err(|e| format!("TLS: {e}"))?;
-        config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-        Ok(Arc::new(config))
+        server_config(self.chain.clone(), key, alpn)
     }
+}
+
+/// A rustls server configuration serving the certificate chain and private
+/// key of PEM texts (as `openssl req -x509` writes them), offering `alpn`.
+///
+/// # Errors
+/// No certificate or no key in the texts, or rustls rejects them.
+pub fn server_config_from_pem(
+    certificates_pem: &str,
+    key_pem: &str,
+    alpn: &[&[u8]],
+) -> Result<Arc<ServerConfig>, String> {
+    let chain = CertificateDer::pem_slice_iter(certificates_pem.as_bytes())
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| format!("not PEM certificates: {e}"))?;
+    if chain.is_empty() {
+        return Err("no PEM certificate".to_owned());
+    }
+    let key =
+        PrivateKeyDer::from_pem_slice(key_pem.as_bytes()).map_err(|e| format!("no PEM private key: {e}"))?;
+    server_config(chain, key, alpn)
+}
+
+fn server_config(
+    chain: Vec<CertificateDer<'static>>,
+    key: PrivateKeyDer<'static>,
+    alpn: &[&[u8]],
+) -> Result<Arc<ServerConfig>, String> {
+    let mut config = ServerConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| format!("TLS: {e}"))?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map_err(|e| format!("TLS: {e}"))?;
+    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
+    Ok(Arc::new(config))
 }

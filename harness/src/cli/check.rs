@@ -83,7 +83,9 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "server")]
     body_file: Option<PathBuf>,
     /// With an https:// URL: also trust the CA certificates in this PEM file
-    /// (a private CA); the platform's roots are trusted by default.
+    /// (a private CA), or the server's own self-signed certificate (its name
+    /// and validity are still checked); the platform's roots are trusted by
+    /// default.
     #[arg(long, value_name = "FILE", requires = "server", conflicts_with = "insecure")]
     ca_file: Option<PathBuf>,
     /// With an https:// URL: do not verify the server's certificate. Said on

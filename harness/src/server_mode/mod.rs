@@ -288,11 +288,9 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
                 return Err(CannotRun::Unreachable(error.to_string()));
             }
             // A certificate the client does not trust is the user's to settle
-            // before anything can be checked.
+            // before anything can be checked (the error says what to give).
             Err(error @ http::HttpError::Tls(..)) => {
-                return Err(CannotRun::Unreachable(format!(
-                    "{error} (a private CA: --ca-file FILE; to skip verification: --insecure)"
-                )));
+                return Err(CannotRun::Unreachable(error.to_string()));
             }
             // It took the connection but gave no usable response: that is a
             // finding about the server, and nothing else can be checked.
