@@ -6,6 +6,9 @@
 
 use serde::Serialize;
 
+use crate::client_mode::cases::ClientCase;
+use crate::report::Registered;
+
 /// What a mismatch in a case means.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -115,17 +118,48 @@ pub struct Entry {
 /// # Errors
 /// The fixture corpus cannot be read.
 pub fn client() -> Result<Vec<Entry>, fixtures::LoadError> {
-    Ok(crate::client_mode::cases::all()?
-        .into_iter()
-        .map(|case| Entry {
-            id: case.id,
-            title: case.title,
-            spec: case.spec,
+    Ok(crate::client_mode::cases::all()?.iter().map(Entry::from).collect())
+}
+
+impl From<&ClientCase> for Entry {
+    fn from(case: &ClientCase) -> Self {
+        Self {
+            id: case.id.clone(),
+            title: case.title.clone(),
+            spec: case.spec.clone(),
             level: case.level,
-            needs: case.needs,
+            needs: case.needs.clone(),
             mode: Mode::Client,
-        })
-        .collect())
+        }
+    }
+}
+
+impl Registered for Entry {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn spec(&self) -> Vec<String> {
+        self.spec.clone()
+    }
+}
+
+impl Registered for ClientCase {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn title(&self) -> &str {
+        &self.title
+    }
+
+    fn spec(&self) -> Vec<String> {
+        self.spec.clone()
+    }
 }
 
 /// Every server-mode case.

@@ -342,17 +342,8 @@ fn runtime() -> anyhow::Result<tokio::runtime::Runtime> {
 }
 
 /// A case that did not finish because the run was interrupted.
-fn unfinished(id: &str, title: &str, spec: &[String]) -> CaseReport {
-    CaseReport {
-        id: id.to_owned(),
-        title: title.to_owned(),
-        spec: spec.to_vec(),
-        status: Status::Skip,
-        expected: serde_json::Value::Null,
-        observed: serde_json::Value::Null,
-        message: "unfinished: the run was interrupted (Ctrl-C)".to_owned(),
-        baseline: None,
-    }
+fn unfinished(entry: &Entry) -> CaseReport {
+    CaseReport::skipped(entry, "unfinished: the run was interrupted (Ctrl-C)")
 }
 
 /// Client mode: `command` is the adapter, `target` its name in the report.
@@ -371,8 +362,7 @@ fn check_client(
     check_executable(&adapter.program)?;
     check_writable(out)?;
     let options = client_options(args, adapter);
-    let registered: Vec<(String, String, Vec<String>)> =
-        cases.iter().map(|c| (c.id.clone(), c.title.clone(), c.spec.clone())).collect();
+    let registered: Vec<Entry> = cases.iter().map(Entry::from).collect();
     let progress = Arc::new(Progress::new(cases.len(), !args.no_progress));
     let finished: Arc<Mutex<Vec<Option<CaseReport>>>> = Arc::new(Mutex::new(vec![None; cases.len()]));
     let on_done = {
@@ -399,7 +389,7 @@ fn check_client(
             let reports = finished
                 .into_iter()
                 .zip(&registered)
-                .map(|(report, (id, title, spec))| report.unwrap_or_else(|| unfinished(id, title, spec)))
+                .map(|(report, entry)| report.unwrap_or_else(|| unfinished(entry)))
                 .collect();
             (reports, true)
         }
@@ -461,7 +451,7 @@ fn check_server(
             let outcome = result?;
             (outcome.findings, outcome.transport, false)
         }
-        None => (selected.iter().map(|e| unfinished(&e.id, &e.title, &e.spec)).collect(), None, true),
+        None => (selected.iter().map(unfinished).collect(), None, true),
     };
     let findings =
         findings.into_iter().filter(|f| registry::selected(&f.id, &args.cases, &args.skips)).collect();

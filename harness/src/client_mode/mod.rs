@@ -116,18 +116,18 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
     if let Some(need) = case.needs.iter().find(|need| need.is_optional() && !options.declared.contains(need))
     {
         let message = format!("the adapter did not declare --capability {}", need.name());
-        return report(Status::Skip, Value::Null, Value::Null, message);
+        return CaseReport::skipped(case, message);
     }
     if let Some(need) = case.needs.iter().find(|need| options.lacks.contains(need)) {
         let message = format!("the adapter declared it cannot {}", need_name(*need));
-        return report(Status::Skip, Value::Null, Value::Null, message);
+        return CaseReport::skipped(case, message);
     }
     if let Some(name) = server.protocol().cannot_carry(&case.scenario.responses) {
         let message = format!(
             "the case scripts the header {name}, which {} forbids: skipped rather than served without it",
             server.protocol().name()
         );
-        return report(Status::Skip, Value::Null, Value::Null, message);
+        return CaseReport::skipped(case, message);
     }
     let url = server.case_url(index);
     let expected = expectation::expect(&case.scenario, &url);

@@ -64,6 +64,38 @@ pub struct CaseReport {
     pub baseline: Option<BaselineMark>,
 }
 
+/// A case as the registry names it, so that a report of it can be made
+/// without running it: server checks, client cases and registry entries.
+pub trait Registered {
+    /// Stable id.
+    fn id(&self) -> &str;
+    /// One line.
+    fn title(&self) -> &str;
+    /// Citation keys.
+    fn spec(&self) -> Vec<String>;
+    /// What a report of the case says it expects when it did not run.
+    fn expected_when_skipped(&self) -> Value {
+        Value::Null
+    }
+}
+
+impl CaseReport {
+    /// A case that did not run, and why: every skip (a missing capability,
+    /// a check that cannot run, a run interrupted) is made here.
+    pub fn skipped(case: &impl Registered, why: impl Into<String>) -> Self {
+        Self {
+            id: case.id().to_owned(),
+            title: case.title().to_owned(),
+            spec: case.spec(),
+            status: Status::Skip,
+            expected: case.expected_when_skipped(),
+            observed: Value::Null,
+            message: why.into(),
+            baseline: None,
+        }
+    }
+}
+
 /// A case compared with the same case in a baseline report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]

@@ -94,10 +94,24 @@ impl CaseReport {
             baseline: None,
         }
     }
+}
 
-    /// A check that was not run, and why.
-    pub fn skipped(check: &Check, why: String) -> Self {
-        Self { status: Status::Skip, message: why, ..Self::new(check, None, Value::Null) }
+impl crate::report::Registered for Check {
+    fn id(&self) -> &str {
+        self.id
+    }
+
+    fn title(&self) -> &str {
+        self.title
+    }
+
+    fn spec(&self) -> Vec<String> {
+        self.spec.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    /// As every finding of a check: its title.
+    fn expected_when_skipped(&self) -> Value {
+        json!(self.title)
     }
 }
 
