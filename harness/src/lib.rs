@@ -2,6 +2,7 @@
 //! loopback and compares what they do with spec-impl.
 #![forbid(unsafe_code)]
 
+pub mod accept_loop;
 pub mod cli;
 pub mod client_mode;
 pub mod http_client;

@@ -167,37 +167,19 @@ impl ReferenceServer {
             next_seq: 0.into(),
             next_stream: 0.into(),
         });
-        let task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    // Out of file descriptors: let connections close first.
-                    tokio::time::sleep(Duration::from_millis(10)).await;
-                    continue;
-                };
-                let _ = stream.set_nodelay(true);
+        let task = tokio::spawn(crate::accept_loop::serve(listener, acceptor, move |connection| {
+            let state = state.clone();
+            let service = hyper::service::service_fn(move |request| {
                 let state = state.clone();
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    let service = hyper::service::service_fn(move |request| {
-                        let state = state.clone();
-                        async move { Ok::<_, Infallible>(route(state, request).await) }
-                    });
-                    // HTTP/1.1, or HTTP/2 when the client starts with its
-                    // preface (h2c prior knowledge, or ALPN h2 over TLS).
-                    let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
-                    match acceptor {
-                        None => {
-                            let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                        }
-                        Some(acceptor) => {
-                            if let Some(stream) = crate::tls::accept(&acceptor, stream).await {
-                                let _ = builder.serve_connection(TokioIo::new(stream), service).await;
-                            }
-                        }
-                    }
-                });
+                async move { Ok::<_, Infallible>(route(state, request).await) }
+            });
+            // HTTP/1.1, or HTTP/2 when the client starts with its preface
+            // (h2c prior knowledge, or ALPN h2 over TLS).
+            let builder = hyper_util::server::conn::auto::Builder::new(TokioExecutor::new());
+            async move {
+                let _ = builder.serve_connection(TokioIo::new(connection), service).await;
             }
-        });
+        }));
         Ok(Self { addr, https, task })
     }
 

@@ -197,30 +197,9 @@ impl Server {
         let addr = listener.local_addr()?;
         let routes: Routes = Arc::default();
         let accept_routes = routes.clone();
-        let accept_task = tokio::spawn(async move {
-            loop {
-                let Ok((stream, _)) = listener.accept().await else {
-                    // Out of file descriptors (a client reconnecting in a
-                    // tight loop): let connections close before retrying.
-                    tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-                    continue;
-                };
-                // Each write reaches the client as its own segment.
-                let _ = stream.set_nodelay(true);
-                let routes = accept_routes.clone();
-                let acceptor = acceptor.clone();
-                tokio::spawn(async move {
-                    match acceptor {
-                        None => serve_connection(stream, protocol.http2, routes).await,
-                        Some(acceptor) => {
-                            if let Some(stream) = tls::accept(&acceptor, stream).await {
-                                serve_connection(stream, protocol.http2, routes).await;
-                            }
-                        }
-                    }
-                });
-            }
-        });
+        let accept_task = tokio::spawn(crate::accept_loop::serve(listener, acceptor, move |connection| {
+            serve_connection(connection, protocol.http2, accept_routes.clone())
+        }));
         Ok(Self { addr, protocol, routes, accept_task, ca_file })
     }
 
