@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accept_loop;
+pub mod case;
 pub mod cli;
 pub mod client_mode;
 pub mod http_client;

@@ -23,7 +23,7 @@ use tokio::task::JoinHandle;
 use super::http::{self, Url};
 use super::round_trip::post;
 use super::{Check, Finding, Requests};
-use crate::registry::{Capability, Level};
+use crate::case::{Capability, Level};
 
 /// The most subscribers a run may ask for.
 pub const MAX_SUBSCRIBERS: usize = 100_000;

@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 use self::http::Url;
 use crate::report::{CaseReport, Status, TransportSummary};
 
-use crate::registry::Capability;
-pub use crate::registry::Level;
+use crate::case::Capability;
+pub use crate::case::Level;
 
 /// One server check as the registry lists it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

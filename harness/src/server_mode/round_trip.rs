@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use super::http::{self, Url};
 use super::{Check, Finding, Requests};
-use crate::registry::{Capability, Level};
+use crate::case::{Capability, Level};
 
 /// Decoded events queued per subscriber; the reader then waits, and the
 /// server's writes with it.
