@@ -1,13 +1,33 @@
-//! The accept loop of every server the harness runs itself (the reference
-//! server, client mode's server): TCP, TLS when configured (the handshake
-//! bounded by `tls::accept`), then the caller's HTTP, each connection in
-//! its own task.
+//! The listening socket and the accept loop of every server the harness runs
+//! itself (the reference server, client mode's server): TCP with a deep
+//! backlog, TLS when configured (the handshake bounded by `tls::accept`),
+//! then the caller's HTTP, each connection in its own task.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpSocket};
+
+/// Connections waiting to be accepted. `TcpListener::bind` allows 128, which
+/// a burst of connects overflows when the accept loop is a moment behind (a
+/// load test's subscribers, an adapter reconnecting in a tight loop on a busy
+/// machine): each overflow costs the client a one-second SYN retransmission.
+/// The kernel caps it at somaxconn.
+pub const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds `addr` (port 0 picks a free one) and listens with
+/// [`LISTEN_BACKLOG`].
+///
+/// # Errors
+/// The address cannot be bound.
+pub fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+    socket.set_reuseaddr(true)?;
+    socket.bind(addr)?;
+    socket.listen(LISTEN_BACKLOG)
+}
 
 /// A connection's byte stream, TCP or TLS.
 pub trait Connection: AsyncRead + AsyncWrite + Unpin + Send {}
@@ -46,5 +66,29 @@ where
             };
             serve_connection(connection).await;
         });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// More connects than `TcpListener::bind`'s backlog of 128, none of them
+    /// accepted yet: every one completes at once (an overflow would make the
+    /// client wait a second for its SYN's retransmission).
+    #[tokio::test]
+    async fn a_burst_of_connects_waits_in_the_backlog() {
+        let listener = listen(([127, 0, 0, 1], 0).into()).expect("listens");
+        let addr = listener.local_addr().expect("an address");
+        let mut streams = Vec::new();
+        for n in 0..600 {
+            let connect = tokio::net::TcpStream::connect(addr);
+            match tokio::time::timeout(Duration::from_millis(500), connect).await {
+                Ok(Ok(stream)) => streams.push(stream),
+                Ok(Err(error)) => panic!("connect {n}: {error}"),
+                Err(_) => panic!("connect {n} waited: the backlog overflowed"),
+            }
+        }
+        drop(listener);
     }
 }

@@ -26,7 +26,6 @@ use hyper::{Method, Request, Response, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Deserialize;
 use spec_impl::{ServerEvent, serialize};
-use tokio::net::{TcpListener, TcpSocket};
 use tokio::sync::{broadcast, mpsc};
 
 /// The largest publish body accepted.
@@ -155,7 +154,7 @@ impl Drop for ReferenceServer {
 impl ReferenceServer {
     /// Binds `addr` (port 0 picks a free one) and serves until dropped.
     pub async fn start(addr: SocketAddr, config: Config) -> std::io::Result<Self> {
-        let listener = listen(addr)?;
+        let listener = crate::accept_loop::listen(addr)?;
         let addr = listener.local_addr()?;
         let (live, _) = broadcast::channel(config.history.max(16));
         let https = config.tls.is_some();
@@ -201,18 +200,6 @@ impl ReferenceServer {
     pub fn publish_url(&self) -> String {
         format!("{}://{}/publish", self.scheme(), self.addr)
     }
-}
-
-/// Connections waiting to be accepted. `TcpListener::bind` allows 128, which
-/// a load test's burst of connects overflows (each overflow costs the client
-/// a one-second SYN retransmission); the kernel caps it at somaxconn.
-const LISTEN_BACKLOG: u32 = 4096;
-
-fn listen(addr: SocketAddr) -> std::io::Result<TcpListener> {
-    let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
-    socket.set_reuseaddr(true)?;
-    socket.bind(addr)?;
-    socket.listen(LISTEN_BACKLOG)
 }
 
 type Body = BoxBody<Bytes, Infallible>;

@@ -19,7 +19,6 @@ use hyper::body::{Frame, Incoming};
 use hyper::{Request, Response as HttpResponse, StatusCode};
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpListener;
 use tokio::sync::{Notify, mpsc, watch};
 
 use super::scenario::{End, Response};
@@ -193,7 +192,7 @@ impl Server {
         } else {
             (None, None)
         };
-        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let listener = crate::accept_loop::listen(([127, 0, 0, 1], 0).into())?;
         let addr = listener.local_addr()?;
         let routes: Routes = Arc::default();
         let accept_routes = routes.clone();
