@@ -369,7 +369,8 @@ fn an_adapter_that_prints_nothing() {
         "sh -c 'sleep 30' ssecheck-hostile-silent",
         "ssecheck-hostile-silent",
     );
-    assert!(case(&m, "connection.status.200").message.contains("observed nothing"));
+    let message = &case(&m, "connection.status.200").message;
+    assert!(message.contains("but the client printed nothing more"), "{message}");
 }
 
 #[test]
@@ -402,7 +403,16 @@ fn an_adapter_that_exits_at_once() {
         "sh -c 'exit 0' ssecheck-hostile-exits",
         "ssecheck-hostile-exits",
     );
-    assert!(case(&m, "connection.status.200").observed["ended_early"] == true);
+    let status_200 = case(&m, "connection.status.200");
+    assert!(status_200.observed["ended_early"] == true);
+    // What happened, first: the adapter ended, how, and what it printed.
+    assert!(
+        status_200
+            .message
+            .starts_with("the adapter exited by itself (exit status: 0) after printing 0 event line(s)"),
+        "{}",
+        status_200.message
+    );
 }
 
 #[test]

@@ -166,8 +166,10 @@ impl Running {
     }
 
     /// Kills the adapter's whole process group and returns the end of its
-    /// stderr. Never waits long: the group is sent SIGKILL.
-    pub async fn kill(mut self) -> String {
+    /// stderr, and how the adapter had exited if it ended by itself before
+    /// the kill. Never waits long: the group is sent SIGKILL.
+    pub async fn kill(mut self) -> (String, Option<std::process::ExitStatus>) {
+        let exited = self.child.try_wait().ok().flatten();
         self.kill_group();
         let _ = self.child.start_kill();
         let _ = tokio::time::timeout(std::time::Duration::from_secs(2), self.child.wait()).await;
@@ -175,10 +177,11 @@ impl Running {
         // A grandchild may still hold stderr open if it left the group.
         let tail = tokio::time::timeout(std::time::Duration::from_millis(500), &mut self.stderr).await;
         self.stderr.abort();
-        match tail {
+        let stderr = match tail {
             Ok(Ok(bytes)) => String::from_utf8_lossy(&bytes).into_owned(),
             _ => String::new(),
-        }
+        };
+        (stderr, exited)
     }
 }
 

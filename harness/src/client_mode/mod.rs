@@ -4,6 +4,7 @@
 
 pub mod adapter;
 pub mod cases;
+mod describe;
 pub mod expectation;
 pub mod scenario;
 pub mod server;
@@ -100,6 +101,8 @@ struct Observed {
     /// Requests beyond those the server logs, only counted.
     requests_not_kept: usize,
     stderr: String,
+    /// How the adapter exited, when it ended by itself before the case did.
+    exited: Option<std::process::ExitStatus>,
 }
 
 async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Options) -> CaseReport {
@@ -175,14 +178,7 @@ async fn observe(
 ) -> Observed {
     let mut observed = Observed::default();
     let wanted_lines = core_lines(&expected.lines, options).len();
-    let delays: u64 = expected.requests.iter().filter_map(|r| r.min_delay_ms).sum();
-    let pauses: Duration = case
-        .scenario
-        .responses
-        .iter()
-        .map(|r| r.pause * u32::try_from(r.writes.len()).unwrap_or(u32::MAX))
-        .sum();
-    let deadline = Instant::now() + options.timeout + pauses + Duration::from_millis(delays);
+    let deadline = Instant::now() + deadline_of(case, expected, options);
     let mut complete_at: Option<Instant> = None;
     let mut close_sent = false;
     loop {
@@ -254,8 +250,21 @@ async fn observe(
     }
     observed.requests = route.requests();
     observed.requests_not_kept = route.requests_not_logged();
-    observed.stderr = running.kill().await;
+    (observed.stderr, observed.exited) = running.kill().await;
     observed
+}
+
+/// How long a case waits for what it expects: the timeout, plus every pause
+/// the scenario scripts and every reconnection delay it sets.
+fn deadline_of(case: &ClientCase, expected: &Expected, options: &Options) -> Duration {
+    let delays: u64 = expected.requests.iter().filter_map(|r| r.min_delay_ms).sum();
+    let pauses: Duration = case
+        .scenario
+        .responses
+        .iter()
+        .map(|r| r.pause * u32::try_from(r.writes.len()).unwrap_or(u32::MAX))
+        .sum();
+    options.timeout + pauses + Duration::from_millis(delays)
 }
 
 fn need_name(need: Need) -> &'static str {
@@ -291,14 +300,12 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
     let got = core_lines(&observed.lines, options);
     if want != got {
         let at = want.iter().zip(&got).position(|(w, g)| w != g).unwrap_or(want.len().min(got.len()));
-        let describe = |line: Option<&Value>| line.map_or_else(|| "nothing".to_owned(), Value::to_string);
-        behaviour.push(format!(
-            "event line {} differs: expected {}, observed {} ({} expected, {} observed in all)",
-            at + 1,
-            describe(want.get(at)),
-            describe(got.get(at)),
+        behaviour.push(describe::lines_differ(
+            at,
+            want.get(at),
+            got.get(at),
             want.len(),
-            got.len() + observed.lines_not_kept
+            got.len() + observed.lines_not_kept,
         ));
     }
     let (want_requests, got_requests) = (&expected.requests, &observed.requests);
@@ -310,16 +317,34 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 made - want_requests.len()
             )
         } else {
-            format!("made {made} request(s), {} expected", want_requests.len())
+            let extra = want_requests.len() + 1;
+            // The response the request before the first extra one got.
+            let previous = case.scenario.responses.get(extra - 2).map_or(End::Hold, |r| r.end);
+            let why = if previous == End::Hold && extra >= 2 {
+                format!(
+                    ": request {extra} came while the server still held response {} open (the client dropped the stream itself)",
+                    extra - 1
+                )
+            } else {
+                String::new()
+            };
+            format!("made {made} request(s), {} expected{why}", want_requests.len())
         });
     } else if got_requests.len() < want_requests.len() {
         let missing = &want_requests[got_requests.len()];
+        let due = missing
+            .min_delay_ms
+            .map_or(String::new(), |ms| format!(", due {ms} ms after the previous body ended"));
         behaviour.push(format!(
-            "made {} request(s), {} expected: no request to {}{}",
+            "made {} request(s), {} expected: no request to {}{due}{}",
             got_requests.len(),
             want_requests.len(),
             path_of(&missing.url),
-            if observed.timed_out { " before the case timed out" } else { "" }
+            if observed.timed_out {
+                format!(" within the case's {} s", deadline_of(case, expected, options).as_secs())
+            } else {
+                String::new()
+            }
         ));
     }
     for (index, (want, got)) in want_requests.iter().zip(got_requests).enumerate() {
@@ -332,12 +357,7 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
             match (want.header("Last-Event-ID"), sent.as_slice()) {
                 (None, []) => {}
                 (Some(id), [value]) if *value == id => {}
-                (None, values) => {
-                    behaviour.push(format!("request {n} sent Last-Event-ID {values:?}; none expected"))
-                }
-                (Some(id), values) => {
-                    behaviour.push(format!("request {n} sent Last-Event-ID {values:?}; expected {id:?}"));
-                }
+                (want, values) => behaviour.push(describe::last_event_id(n, want, values)),
             }
         }
         if let (Some(min), Some(end)) = (want.min_delay_ms, got.previous_end) {
@@ -393,7 +413,20 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
     if !behaviour.is_empty() {
         if observed.ended_early && !observed.flooded {
             let last = observed.stderr.trim_end().lines().last().unwrap_or("");
-            behaviour.push(format!("the adapter's output ended early (last stderr line: {last:?})"));
+            let how = match observed.exited {
+                Some(status) => format!("the adapter exited by itself ({status})"),
+                None => "the adapter closed its stdout".to_owned(),
+            };
+            let printed = observed.lines.len() + observed.lines_not_kept;
+            let last = if last.is_empty() {
+                "nothing on stderr".to_owned()
+            } else {
+                format!("last stderr line: {}", describe::quote(last))
+            };
+            behaviour.insert(
+                0,
+                format!("{how} after printing {printed} event line(s), before the case was over ({last})"),
+            );
         }
         behaviour.extend(subject);
         return (Status::Fail, behaviour.join("; "));
@@ -463,6 +496,7 @@ fn observed_json(observed: &Observed) -> Value {
         "timed_out": observed.timed_out,
         "ended_early": observed.ended_early,
         "flooded": observed.flooded,
+        "exit_status": observed.exited.map(|status| status.to_string()),
         "stderr": observed.stderr,
     })
 }
