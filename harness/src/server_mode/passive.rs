@@ -7,6 +7,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::http::{self, Opened, Url};
+use super::stream_grammar::{self, FlawedLine, LineFlaw, Offending};
 use super::{Check, Finding, Level, Requests};
 
 /// How one GET of the stream went.
@@ -161,23 +162,6 @@ fn for_each_line<'b>(body: &'b [u8], mut each: impl FnMut(usize, &'b [u8])) -> &
         }
     }
     &body[start..]
-}
-
-/// Lines of one kind of problem: how many, and the first few.
-#[derive(Debug, Default)]
-struct Offending {
-    count: usize,
-    first: Vec<Value>,
-}
-
-impl Offending {
-    fn add(&mut self, offset: usize, line: &str) {
-        self.count += 1;
-        if self.first.len() < 5 {
-            let line: String = line.chars().take(200).collect();
-            self.first.push(json!({"offset": offset, "line": line}));
-        }
-    }
 }
 
 /// `server.response.status`.
@@ -399,48 +383,43 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     let mut longest_line = 0;
     let rest = for_each_line(body, |offset, bytes| {
         longest_line = longest_line.max(bytes.len());
+        in_event = !bytes.is_empty() && (in_event || bytes[0] != b':');
         let text = String::from_utf8_lossy(bytes);
-        if text.is_empty() {
-            in_event = false;
-            return;
-        }
-        if text.starts_with(':') {
-            return;
-        }
-        in_event = true;
-        let (field, value) = match text.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (text.as_ref(), ""),
+        let Some(flaw) = stream_grammar::field_flaw(&text) else { return };
+        let offending = match flaw {
+            LineFlaw::RetryNotDigits => &mut bad_retry,
+            LineFlaw::IdWithNul => &mut nul_id,
+            _ => &mut unknown,
         };
-        match field {
-            "retry" if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) => {
-                bad_retry.add(offset, &text);
-            }
-            "id" if value.contains('\0') => nul_id.add(offset, &text),
-            "event" | "data" | "id" | "retry" => {}
-            _ => unknown.add(offset, &text),
-        }
+        offending.add(FlawedLine::new(flaw, offset, bytes));
     });
+    let shown = |offending: &Offending| -> Value {
+        offending
+            .first
+            .iter()
+            .map(|line| json!({"offset": line.offset, "line": String::from_utf8_lossy(&line.bytes)}))
+            .collect()
+    };
     add(
         &STREAM_RETRY_DIGITS,
         bad_retry
             .first
             .first()
-            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.count, b["line"])),
-        json!(bad_retry.first),
+            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.count, b.shown())),
+        shown(&bad_retry),
     );
     add(
         &STREAM_ID_WITHOUT_NUL,
         nul_id.first.first().map(|_| format!("{} id field(s) with NUL, which clients ignore", nul_id.count)),
-        json!(nul_id.first),
+        shown(&nul_id),
     );
     add(
         &STREAM_KNOWN_FIELDS,
         unknown
             .first
             .first()
-            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.count, u["line"])),
-        json!(unknown.first),
+            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.count, u.shown())),
+        shown(&unknown),
     );
     let unterminated = matches!(capture.end, End::Eof | End::Broke(_)) && (in_event || !rest.is_empty());
     add(
