@@ -113,6 +113,17 @@ pub fn seconds(duration: Duration) -> String {
     }
 }
 
+/// A request's failure in the user's terms.
+pub fn http_error(error: &http::HttpError) -> String {
+    match error {
+        http::HttpError::Timeout(target, timeout) => format!(
+            "{target} took the request but sent no complete response head within {} (the connection was still open)",
+            seconds(*timeout)
+        ),
+        other => other.to_string(),
+    }
+}
+
 /// A check's outcome, as a report case.
 pub type Finding = CaseReport;
 
@@ -339,7 +350,8 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
             // It took the connection but gave no usable response: that is a
             // finding about the server, and nothing else can be checked.
             Err(error) => {
-                let problem = format!("no usable response to {}: {error}", options.request.method);
+                let problem =
+                    format!("no usable response to {}: {}", options.request.method, http_error(&error));
                 let mut findings = vec![Finding::new(&passive::RESPONSE_STATUS, Some(problem), Value::Null)];
                 findings.extend(checks().iter().skip(1).map(|check| {
                     Finding::skipped(check, "not checked: the stream gave no usable response".to_owned())

@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::http::{self, Url};
 use super::stream_grammar::{self, FlawedLine, LineFlaw, Lines, Offending};
-use super::{Check, Finding, Requests, seconds};
+use super::{Check, Finding, Requests, http_error, seconds};
 use crate::registry::{Capability, Level};
 
 /// Arrivals (events, retries, flawed lines) queued per subscriber; the
@@ -298,7 +298,7 @@ impl Subscriber {
         extra: &[(String, String)],
         timeout: Duration,
     ) -> Result<Self, String> {
-        let mut opened = requests.stream(url, extra, timeout).await.map_err(|e| e.to_string())?;
+        let mut opened = requests.stream(url, extra, timeout).await.map_err(|e| http_error(&e))?;
         if opened.status != 200 {
             return Err(format!("the stream answered status {}", opened.status));
         }
@@ -396,13 +396,33 @@ pub(super) async fn post(
     body: &Value,
     timeout: Duration,
 ) -> Result<u16, String> {
+    post_answer(requests, url, body, timeout).await.map(|(status, _)| status)
+}
+
+/// POSTs a publish payload; the answer's status and the start of its body.
+async fn post_answer(
+    requests: &Requests,
+    url: &Url,
+    body: &Value,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), String> {
     let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
     let body = Bytes::from(body.to_string());
-    let mut opened = requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
+    let mut opened =
+        requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| http_error(&e))?;
     let status = opened.status;
     // Drain a little of the answer so the connection ends cleanly.
-    let _ = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
-    Ok(status)
+    let answer = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
+    Ok((status, answer))
+}
+
+/// An answer's status, with the start of its body when there is one.
+fn answered(status: u16, body: &[u8]) -> String {
+    if body.is_empty() {
+        return format!("{status} (no body)");
+    }
+    let text: String = String::from_utf8_lossy(body).chars().take(120).collect();
+    format!("{status} ({text:?})")
 }
 
 /// What a publish must deliver to every subscriber before the sentinel.
@@ -554,7 +574,9 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
             continue;
         }
         let started = Instant::now();
-        let status = post(requests, publish, &payload.json, timeout).await;
+        let answer = post_answer(requests, publish, &payload.json, timeout).await;
+        let status = answer.as_ref().map(|(status, _)| *status).map_err(Clone::clone);
+        let answer_body = answer.map(|(_, body)| body).unwrap_or_default();
         let mark = sentinel(&mut sentinel_count);
         let mark_status = post(requests, publish, &json!({"data": mark}), timeout).await;
         let accepted = matches!(status, Ok(200..=299));
@@ -628,12 +650,16 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
             Err(error) => problem = Some(format!("the publish request failed: {error}")),
             Ok(code) if answer_is_wrong && payload.refusable => {
                 problem = Some(format!(
-                    "the publish endpoint answered {code}: a payload the format cannot carry may be refused, but with a 4xx status"
+                    "the publish endpoint answered {}: a payload the format cannot carry may be refused, but with a 4xx status",
+                    answered(*code, &answer_body)
                 ));
             }
             Ok(code) if answer_is_wrong => {
-                problem =
-                    Some(format!("the publish endpoint answered {code} to a payload the standard can carry"));
+                problem = Some(format!(
+                    "the publish endpoint answered {} to a payload the standard can carry{}",
+                    answered(*code, &answer_body),
+                    if matches!(code, 404 | 405) { " (is --publish the publish URL?)" } else { "" }
+                ));
             }
             Ok(code) if accepted && payload.refusable && problem.is_none() => {
                 problem = Some(format!("accepted ({code}) a payload the format cannot carry"));
@@ -687,7 +713,7 @@ fn latency(latencies: &mut [Duration], stalled_at: Option<&str>) -> Finding {
         ),
         _ => format!(
             "no published event arrived{}",
-            stalled_at.map_or(String::new(), |at| format!(" (stalled at {at})"))
+            stalled_at.map_or(String::new(), |at| format!(" (events stopped arriving at {at})"))
         ),
     };
     let observed: Vec<u64> = latencies.iter().map(|d| d.as_millis() as u64).collect();
