@@ -174,7 +174,7 @@ impl Opened {
             let frame = tokio::time::timeout_at(deadline.into(), self.body.frame()).await.ok()?;
             return Some(match frame {
                 None => Ok(None),
-                Some(Err(error)) => Err(error.to_string()),
+                Some(Err(error)) => Err(with_causes(&error)),
                 Some(Ok(frame)) => match frame.into_data() {
                     Ok(data) => Ok(Some(data)),
                     Err(_) => continue, // trailers
@@ -182,6 +182,18 @@ impl Opened {
             });
         }
     }
+}
+
+/// An error and what caused it, as one line ("error reading a body from
+/// connection: Connection reset by peer (os error 104)").
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    text
 }
 
 /// A connection's byte stream, TLS or not.

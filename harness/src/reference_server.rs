@@ -80,6 +80,22 @@ pub struct Flaws {
     pub latin1: bool,
     /// `retry` written with a unit (`retry: 3000ms`), also once at connect.
     pub retry_with_units: bool,
+    /// A published `retry` written in seconds (`retry: 2` for 2500 ms).
+    pub retry_in_seconds: bool,
+    /// A published `retry` written in seconds with a unit (`retry: 2.5s`);
+    /// the stream's own lines are fine.
+    pub retry_seconds_with_unit: bool,
+    /// A published `retry` written as a decimal number (`retry: 2500.0`), as
+    /// a payload read into a float is.
+    pub retry_as_decimal: bool,
+    /// A published `retry` is not written at all.
+    pub retry_dropped: bool,
+    /// Events published without an id get an empty `id:` line, which
+    /// clears the client's last event ID.
+    pub empty_id_without_id: bool,
+    /// Each published event starts with a BOM (an encoder that writes one
+    /// per write); the stream's own lines are fine.
+    pub bom_per_event: bool,
     /// Events written without their terminating blank line.
     pub missing_blank_line: bool,
     /// One stream in seven (`FLAWED_STREAM_EVERY`) skips one live event in
@@ -416,15 +432,22 @@ fn write_event(payload: &Payload, flaws: Flaws) -> Result<String, serialize::Ser
         id: payload.id.as_deref(),
         retry: payload.retry,
     };
+    let flawed_retry = flaws.retry_with_units
+        || flaws.retry_in_seconds
+        || flaws.retry_seconds_with_unit
+        || flaws.retry_as_decimal;
     let flawed = flaws.unsplit_data
         || flaws.raw_cr
         || flaws.unchecked_fields
-        || flaws.retry_with_units
+        || flawed_retry
+        || flaws.retry_dropped
+        || flaws.empty_id_without_id
         || flaws.missing_blank_line;
     // Refusing what cannot be represented stays, unless that is the flaw.
     let checked = serialize::to_string(&event);
     if !flawed || (checked.is_err() && !flaws.unchecked_fields) {
-        return checked;
+        let bom = if flaws.bom_per_event { "\u{FEFF}" } else { "" };
+        return checked.map(|written| format!("{bom}{written}"));
     }
     let mut out = String::new();
     if let Some(event_type) = &payload.event {
@@ -443,12 +466,21 @@ fn write_event(payload: &Payload, flaws: Flaws) -> Result<String, serialize::Ser
             }
         }
     }
-    if let Some(id) = &payload.id {
-        out.push_str(&format!("id: {id}\n"));
+    match &payload.id {
+        Some(id) => out.push_str(&format!("id: {id}\n")),
+        None if flaws.empty_id_without_id => out.push_str("id:\n"),
+        None => {}
     }
-    if let Some(retry) = payload.retry {
-        let unit = if flaws.retry_with_units { "ms" } else { "" };
-        out.push_str(&format!("retry: {retry}{unit}\n"));
+    match payload.retry {
+        Some(_) if flaws.retry_dropped => {}
+        Some(retry) if flaws.retry_in_seconds => out.push_str(&format!("retry: {}\n", retry / 1000)),
+        Some(retry) if flaws.retry_seconds_with_unit => {
+            out.push_str(&format!("retry: {}s\n", retry as f64 / 1000.0));
+        }
+        Some(retry) if flaws.retry_as_decimal => out.push_str(&format!("retry: {:.1}\n", retry as f64)),
+        Some(retry) if flaws.retry_with_units => out.push_str(&format!("retry: {retry}ms\n")),
+        Some(retry) => out.push_str(&format!("retry: {retry}\n")),
+        None => {}
     }
     if !flaws.missing_blank_line {
         out.push('\n');

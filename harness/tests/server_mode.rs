@@ -89,3 +89,93 @@ async fn every_broken_server_gets_a_fail() {
         assert_eq!(finding.status, Status::Fail, "{name}: {case}: {}", finding.message);
     }
 }
+
+/// A server whose stream is fine until something is published, and whose
+/// published events then reach subscribers altered in a way only the
+/// decoder's retries, the last event ID or the raw lines show: each is
+/// caught by the case meant for it, with a message naming what arrived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_flaw_in_what_arrives_after_publishing_is_caught_by_its_case() {
+    let flaws: [(&str, Flaws, &str, Status, &str); 10] = [
+        (
+            "retry in seconds",
+            Flaws { retry_in_seconds: true, ..Flaws::default() },
+            "server.publish.retry",
+            Status::Fail,
+            "set the reconnection time to 2 ms, not the 2500 ms published",
+        ),
+        (
+            "retry in seconds with a unit",
+            Flaws { retry_seconds_with_unit: true, ..Flaws::default() },
+            "server.publish.retry",
+            Status::Fail,
+            "did not set the reconnection time: retry 2500 was published, and no retry field clients accept arrived; the server wrote \"retry: 2.5s\" at byte",
+        ),
+        (
+            "retry in seconds with a unit",
+            Flaws { retry_seconds_with_unit: true, ..Flaws::default() },
+            "server.publish.stream-grammar",
+            Status::Fail,
+            "\"retry: 2.5s\" at byte",
+        ),
+        (
+            "retry as a decimal",
+            Flaws { retry_as_decimal: true, ..Flaws::default() },
+            "server.publish.all-fields",
+            Status::Fail,
+            "the server wrote \"retry: 3000.0\"",
+        ),
+        (
+            "retry dropped",
+            Flaws { retry_dropped: true, ..Flaws::default() },
+            "server.publish.retry",
+            Status::Fail,
+            "did not set the reconnection time",
+        ),
+        (
+            "retry with units (published ones too)",
+            Flaws { retry_with_units: true, ..Flaws::default() },
+            "server.publish.retry",
+            Status::Fail,
+            "\"retry: 2500ms\"",
+        ),
+        (
+            "an empty id on events without one",
+            Flaws { empty_id_without_id: true, ..Flaws::default() },
+            "server.publish.id",
+            Status::Fail,
+            "holds the last event ID \"\" after it, not \"ssecheck-id-1\"",
+        ),
+        (
+            "a BOM before every published event",
+            Flaws { bom_per_event: true, ..Flaws::default() },
+            "server.publish.stream-tidy",
+            Status::Warn,
+            "U+FEFF past the start of the stream",
+        ),
+        (
+            "a BOM before every published event",
+            Flaws { bom_per_event: true, ..Flaws::default() },
+            "server.publish.plain",
+            Status::Fail,
+            "U+FEFF past the start",
+        ),
+        (
+            "Latin-1 output",
+            Flaws { latin1: true, ..Flaws::default() },
+            "server.publish.stream-grammar",
+            Status::Fail,
+            "invalid UTF-8",
+        ),
+    ];
+    for (name, flaws, case, status, words) in flaws {
+        let findings = check(flaws).await;
+        let finding = findings.iter().find(|f| f.id == case).unwrap_or_else(|| panic!("{name}: no {case}"));
+        assert_eq!(finding.status, status, "{name}: {case}: {}", finding.message);
+        assert!(
+            finding.message.contains(words),
+            "{name}: {case}: {:?} does not say {words:?}",
+            finding.message
+        );
+    }
+}

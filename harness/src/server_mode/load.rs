@@ -443,8 +443,11 @@ impl<'a> Run<'a> {
 
     /// One subscriber: the stream request as the user asked for it.
     async fn open_one(&self) -> Result<http::Opened, String> {
-        let mut opened =
-            self.requests.stream(self.stream, &[], self.options.timeout).await.map_err(|e| e.to_string())?;
+        let mut opened = self
+            .requests
+            .stream(self.stream, &[], self.options.timeout)
+            .await
+            .map_err(|e| super::http_error(&e))?;
         if opened.status != 200 {
             return Err(format!("status {}", opened.status));
         }
@@ -713,7 +716,7 @@ fn loss_finding(tallies: &[Tally], publishing: &Publishing, timed_out: Option<Du
             ));
         }
         if let Some(timeout) = timed_out {
-            text.push_str(&format!("; waited {timeout:?} after the last publish"));
+            text.push_str(&format!("; waited {} after the last publish", super::seconds(timeout)));
         }
         if other > 0 {
             text.push_str(&format!(

@@ -1,11 +1,43 @@
 //! Server mode: check an SSE server's response, its stream's bytes, and (with
 //! a publish endpoint) that published events arrive exactly as published
 //! (../shared/contracts.md section 4).
+//!
+//! Every field of a published payload is judged as it arrives, by spec-impl's
+//! decoder, and every line that arrives after publishing by the stream
+//! grammar the passive checks use (`stream_grammar`). The wrong servers each
+//! case catches beyond "the event did not arrive as published" (each is a
+//! flaw of the reference server, caught in `harness/tests/server_mode.rs`):
+//!
+//! - `server.publish.retry`, `.all-fields`: a published `retry` that does not
+//!   set the subscriber's reconnection time to exactly its value: written in
+//!   seconds (`retry: 2`, a different value), with a unit (`2.5s`, `2500ms`),
+//!   as a decimal (`2500.0`), or dropped (no retry observed); the message
+//!   names the line the server wrote instead. A retry in a block of its own
+//!   that dispatches nothing is fine: the reconnection time is the same.
+//! - every payload case: the last event ID the subscriber holds after it,
+//!   which the sentinel (published without an id) carries: a server that
+//!   writes an empty `id:` on events without one (it clears the client's last
+//!   event ID), or an id in a later block, or one the payload did not have.
+//! - every payload case: a line of the payload's bytes with invalid UTF-8, a
+//!   retry that is not digits or an id with NUL fails the case even when the
+//!   event arrives as published.
+//! - `server.publish.stream-grammar` (must): invalid UTF-8 (a Latin-1
+//!   encoder), non-digit retry values and ids with NUL anywhere in what the
+//!   subscribers read after subscribing, when the passive stream was clean.
+//! - `server.publish.stream-tidy` (should): a BOM past the start (an encoder
+//!   that writes one per event) and unknown field names in the same bytes.
+//!
+//! Caught before as well, by the comparison of decoded events: fields without
+//! their blank line (the sentinel stalls), an id after the blank line (the
+//! event's lastEventId is wrong), dedup, loss and reordering
+//! (`server.publish.many-quickly`), and an event sent to one subscriber only
+//! (the other's sentinel stalls).
 
 pub use crate::http_client as http;
 pub mod load;
 pub mod passive;
 pub mod round_trip;
+pub mod stream_grammar;
 pub mod transport;
 
 use std::time::{Duration, Instant};
@@ -69,6 +101,27 @@ pub fn checks() -> Vec<Check> {
     checks.extend(round_trip::checks());
     checks.extend(load::CHECKS);
     checks
+}
+
+/// A duration as messages give it: milliseconds below a second, else
+/// seconds to a tenth (`250 ms`, `3.0 s`).
+pub fn seconds(duration: Duration) -> String {
+    match duration.as_millis() {
+        0 => "under 1 ms".to_owned(),
+        ms @ 1..1000 => format!("{ms} ms"),
+        _ => format!("{:.1} s", duration.as_secs_f64()),
+    }
+}
+
+/// A request's failure in the user's terms.
+pub fn http_error(error: &http::HttpError) -> String {
+    match error {
+        http::HttpError::Timeout(target, timeout) => format!(
+            "{target} took the request but sent no complete response head within {} (the connection was still open)",
+            seconds(*timeout)
+        ),
+        other => other.to_string(),
+    }
 }
 
 /// A check's outcome, as a report case.
@@ -309,7 +362,8 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
             // It took the connection but gave no usable response: that is a
             // finding about the server, and nothing else can be checked.
             Err(error) => {
-                let problem = format!("no usable response to {}: {error}", options.request.method);
+                let problem =
+                    format!("no usable response to {}: {}", options.request.method, http_error(&error));
                 let mut findings = vec![Finding::new(&passive::RESPONSE_STATUS, Some(problem), Value::Null)];
                 findings.extend(checks().iter().skip(1).map(|check| {
                     Finding::skipped(check, "not checked: the stream gave no usable response".to_owned())

@@ -7,6 +7,7 @@ use bytes::Bytes;
 use serde_json::{Value, json};
 
 use super::http::{self, Opened, Url};
+use super::stream_grammar::{self, FlawedLine, LineFlaw, Offending};
 use super::{Check, Finding, Level, Requests};
 
 /// How one GET of the stream went.
@@ -163,23 +164,6 @@ fn for_each_line<'b>(body: &'b [u8], mut each: impl FnMut(usize, &'b [u8])) -> &
     &body[start..]
 }
 
-/// Lines of one kind of problem: how many, and the first few.
-#[derive(Debug, Default)]
-struct Offending {
-    count: usize,
-    first: Vec<Value>,
-}
-
-impl Offending {
-    fn add(&mut self, offset: usize, line: &str) {
-        self.count += 1;
-        if self.first.len() < 5 {
-            let line: String = line.chars().take(200).collect();
-            self.first.push(json!({"offset": offset, "line": line}));
-        }
-    }
-}
-
 /// `server.response.status`.
 pub const RESPONSE_STATUS: Check = Check {
     id: "server.response.status",
@@ -312,25 +296,72 @@ pub const CHECKS: &[Check] = &[
     STREAM_HEARTBEAT,
 ];
 
+impl Capture {
+    /// How reading the body went, in a few words: how many bytes, and how
+    /// it ended ("the body ended after 0 bytes (Content-Length: 0)", "the
+    /// connection was reset after 12 bytes", "40 bytes in 3.0 s (the stream
+    /// is still open)").
+    pub fn how_it_ended(&self) -> String {
+        let bytes = self.body.len();
+        let length = self.header("content-length");
+        let length = if length.is_empty() {
+            String::new()
+        } else {
+            format!(" (Content-Length: {})", length.join(", "))
+        };
+        // Within a millisecond is "at once": the time says nothing then.
+        let after = if self.read_for < Duration::from_millis(1) {
+            String::new()
+        } else {
+            format!(", {} after the headers", super::seconds(self.read_for))
+        };
+        match &self.end {
+            End::Eof => format!("the body ended after {bytes} bytes{length}{after}"),
+            End::Broke(why) if why.to_ascii_lowercase().contains("reset") => {
+                format!("the connection was reset after {bytes} body bytes{after} ({why})")
+            }
+            End::Broke(why) => format!("the connection broke after {bytes} body bytes{after} ({why})"),
+            End::DurationOver => {
+                format!("{bytes} body bytes in {} (the stream is still open)", super::seconds(self.read_for))
+            }
+            End::CapReached => format!(
+                "reading stopped at the cap of {bytes} bytes after {} (the stream was still open)",
+                super::seconds(self.read_for)
+            ),
+        }
+    }
+
+    /// The start of the body as text, for a message.
+    fn body_start(&self) -> String {
+        let text: String = String::from_utf8_lossy(&self.body[..self.body.len().min(200)]).into_owned();
+        format!("{text:?}")
+    }
+}
+
+/// A response header as a message shows it: `Name: value`, or `no Name`.
+fn shown_header(name: &str, values: &[&str]) -> String {
+    if values.is_empty() { format!("no {name}") } else { format!("{name}: {}", values.join(", ")) }
+}
+
 /// Every passive finding about `capture`.
 pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
+    if capture.status != 200 {
+        return not_a_stream(capture);
+    }
     let mut findings = Vec::new();
     let body = &capture.body;
     let mut add = |check: &Check, problem: Option<String>, observed: Value| {
         findings.push(Finding::new(check, problem, observed));
     };
 
-    add(
-        &RESPONSE_STATUS,
-        (capture.status != 200).then(|| format!("status {}: a client fails the connection", capture.status)),
-        json!({"status": capture.status, "redirects": capture.redirects}),
-    );
+    add(&RESPONSE_STATUS, None, json!({"status": capture.status, "redirects": capture.redirects}));
     let content_types = capture.header("content-type");
     let essence = spec_impl::extract_a_mime_type_essence(&capture.headers);
     add(
         &RESPONSE_CONTENT_TYPE,
-        (essence.as_deref() != Some("text/event-stream"))
-            .then(|| format!("Content-Type {content_types:?}: a client fails the connection")),
+        (essence.as_deref() != Some("text/event-stream")).then(|| {
+            format!("{}: a client fails the connection", shown_header("Content-Type", &content_types))
+        }),
         json!(content_types),
     );
     // The standard ignores the parameters and always decodes UTF-8, so a
@@ -352,20 +383,30 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     let cache = capture.header("cache-control");
     add(
         &RESPONSE_CACHE_CONTROL,
-        (!cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")))
-            .then(|| format!("Cache-Control {cache:?}: a cache or proxy may store or replay the stream")),
+        (!cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store"))).then(|| {
+            format!(
+                "{}: a cache or proxy may store or replay the stream",
+                shown_header("Cache-Control", &cache)
+            )
+        }),
         json!(cache),
     );
     let length = capture.header("content-length");
     add(
         &RESPONSE_NO_CONTENT_LENGTH,
-        (!length.is_empty())
-            .then(|| format!("Content-Length {length:?}: the stream must end after that many bytes")),
+        (!length.is_empty()).then(|| {
+            format!("{}: the stream must end after that many bytes", shown_header("Content-Length", &length))
+        }),
         json!(length),
     );
     add(
         &STREAM_FIRST_BYTES,
-        body.is_empty().then(|| format!("no body bytes within {:?}", capture.read_for)),
+        body.is_empty().then(|| match capture.end {
+            End::DurationOver => {
+                format!("no body bytes in {} (the stream is still open)", super::seconds(capture.read_for))
+            }
+            _ => format!("no body bytes: {}", capture.how_it_ended()),
+        }),
         json!(capture.arrivals.first().map(|at| at.as_millis() as u64)),
     );
 
@@ -399,55 +440,62 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     let mut longest_line = 0;
     let rest = for_each_line(body, |offset, bytes| {
         longest_line = longest_line.max(bytes.len());
+        in_event = !bytes.is_empty() && (in_event || bytes[0] != b':');
         let text = String::from_utf8_lossy(bytes);
-        if text.is_empty() {
-            in_event = false;
-            return;
-        }
-        if text.starts_with(':') {
-            return;
-        }
-        in_event = true;
-        let (field, value) = match text.split_once(':') {
-            Some((field, value)) => (field, value.strip_prefix(' ').unwrap_or(value)),
-            None => (text.as_ref(), ""),
+        let Some(flaw) = stream_grammar::field_flaw(&text) else { return };
+        let offending = match flaw {
+            LineFlaw::RetryNotDigits => &mut bad_retry,
+            LineFlaw::IdWithNul => &mut nul_id,
+            _ => &mut unknown,
         };
-        match field {
-            "retry" if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) => {
-                bad_retry.add(offset, &text);
-            }
-            "id" if value.contains('\0') => nul_id.add(offset, &text),
-            "event" | "data" | "id" | "retry" => {}
-            _ => unknown.add(offset, &text),
-        }
+        offending.add(FlawedLine::new(flaw, offset, bytes));
     });
+    let shown = |offending: &Offending| -> Value {
+        offending
+            .first
+            .iter()
+            .map(|line| json!({"offset": line.offset, "line": String::from_utf8_lossy(&line.bytes)}))
+            .collect()
+    };
     add(
         &STREAM_RETRY_DIGITS,
         bad_retry
             .first
             .first()
-            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.count, b["line"])),
-        json!(bad_retry.first),
+            .map(|b| format!("{} retry field(s) a client ignores, first {}", bad_retry.count, b.shown())),
+        shown(&bad_retry),
     );
     add(
         &STREAM_ID_WITHOUT_NUL,
         nul_id.first.first().map(|_| format!("{} id field(s) with NUL, which clients ignore", nul_id.count)),
-        json!(nul_id.first),
+        shown(&nul_id),
     );
     add(
         &STREAM_KNOWN_FIELDS,
         unknown
             .first
             .first()
-            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.count, u["line"])),
-        json!(unknown.first),
+            .map(|u| format!("{} line(s) with an unknown field name, first {}", unknown.count, u.shown())),
+        shown(&unknown),
     );
     let unterminated = matches!(capture.end, End::Eof | End::Broke(_)) && (in_event || !rest.is_empty());
     add(
         &STREAM_EVENTS_TERMINATED,
-        unterminated.then(|| match &capture.end {
-            End::Broke(why) => format!("the connection broke inside an event ({why}): clients discard it"),
-            _ => "the body ended inside an event: clients discard it".to_owned(),
+        unterminated.then(|| {
+            let last = if rest.is_empty() {
+                "its last line ended, but no blank line followed".to_owned()
+            } else {
+                let shown = String::from_utf8_lossy(&rest[..rest.len().min(80)]).into_owned();
+                format!(
+                    "its last {} bytes{}, {shown:?}, have no line end",
+                    rest.len(),
+                    if rest.len() > 80 { " (the first 80 shown)" } else { "" }
+                )
+            };
+            format!(
+                "{}, inside an event ({last}): clients discard the unfinished event",
+                capture.how_it_ended()
+            )
         }),
         json!({
             "end": format!("{:?}", capture.end),
@@ -475,8 +523,47 @@ pub fn check(capture: &Capture, heartbeat_limit: Duration) -> Vec<Finding> {
     longest = longest.max(capture.read_for.saturating_sub(previous));
     add(
         &STREAM_HEARTBEAT,
-        (longest > heartbeat_limit).then(|| format!("silent for {} ms", longest.as_millis())),
+        (longest > heartbeat_limit).then(|| {
+            format!(
+                "silent for {} (the longest gap between body bytes, over {} of reading)",
+                super::seconds(longest),
+                super::seconds(capture.read_for)
+            )
+        }),
         json!({"longest_silence_ms": longest.as_millis() as u64, "read_ms": capture.read_for.as_millis() as u64}),
     );
+    findings
+}
+
+/// The findings about an answer other than 200: the status says what
+/// happened; the other checks are about a stream, which this is not.
+fn not_a_stream(capture: &Capture) -> Vec<Finding> {
+    let status = capture.status;
+    let reason = hyper::StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason());
+    let status_text = match reason {
+        Some(reason) => format!("status {status} ({reason})"),
+        None => format!("status {status}"),
+    };
+    let body = if capture.body.is_empty() { String::new() } else { format!(": {}", capture.body_start()) };
+    let hint = match status {
+        401 | 403 => " (if the stream needs credentials: --header 'Authorization: ...')",
+        _ => "",
+    };
+    let problem = format!(
+        "{status_text}: a client fails the connection without reading the body; {}{body}{hint}",
+        capture.how_it_ended()
+    );
+    let mut findings = vec![Finding::new(
+        &RESPONSE_STATUS,
+        Some(problem),
+        json!({
+            "status": status,
+            "redirects": capture.redirects,
+            "headers": capture.headers.iter().map(|(name, _)| name).collect::<Vec<_>>(),
+            "body_bytes": capture.body.len(),
+        }),
+    )];
+    let why = format!("not checked: the stream URL answered {status_text}, not a stream");
+    findings.extend(CHECKS.iter().skip(1).map(|check| Finding::skipped(check, why.clone())));
     findings
 }

@@ -4,20 +4,25 @@
 //! before the sentinel is exactly what the payload produced, so split, merged,
 //! swallowed and injected events all show.
 
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use serde_json::{Value, json};
-use spec_impl::{EventStream, Observation};
+use spec_impl::{EventStream, ObservationRef};
 use tokio::sync::mpsc;
 
 use super::http::{self, Url};
-use super::{Check, Finding, Requests};
+use super::stream_grammar::{self, FlawedLine, LineFlaw, Lines, Offending};
+use super::{Check, Finding, Requests, http_error, seconds};
 use crate::case::{Capability, Level};
 
-/// Decoded events queued per subscriber; the reader then waits, and the
-/// server's writes with it.
+/// Arrivals (events, retries, flawed lines) queued per subscriber; the
+/// reader then waits, and the server's writes with it.
 const EVENTS_IN_FLIGHT: usize = 16;
+/// Flawed lines named per payload and subscriber.
+const FLAWED_LINES_KEPT: usize = 8;
 /// Data longer than this (the largest payload is 1 MiB) is replaced by its
 /// length: it cannot match, and it is not kept.
 const MAX_DATA_KEPT: usize = 2 * 1024 * 1024;
@@ -74,11 +79,33 @@ pub const LAST_EVENT_ID_RESUME: Check = Check {
     needs: &[Capability::Publish],
 };
 
+/// `server.publish.stream-grammar`.
+pub const STREAM_GRAMMAR: Check = Check {
+    id: "server.publish.stream-grammar",
+    title: "What arrives after publishing is UTF-8, and every retry and id value is one clients accept",
+    spec: &[
+        "#event-stream-interpretation \"UTF-8 decode\"",
+        "#processField \"retry\"",
+        "#processField \"id\"",
+    ],
+    level: Level::Must,
+    needs: &[Capability::Publish],
+};
+
+/// `server.publish.stream-tidy`.
+pub const STREAM_TIDY: Check = Check {
+    id: "server.publish.stream-tidy",
+    title: "What arrives after publishing has no BOM past the start and only the fields event, data, id and retry",
+    spec: &["#event-stream-interpretation \"strips one leading BOM\"", "#processField \"Otherwise\""],
+    level: Level::Should,
+    needs: &[Capability::Publish],
+};
+
 /// Every active check, in report order.
 pub fn checks() -> Vec<Check> {
     let mut checks = vec![SUBSCRIBE];
     checks.extend(payloads().into_iter().map(|p| p.check));
-    checks.extend([LATENCY, MANY_QUICKLY, LAST_EVENT_ID_RESUME]);
+    checks.extend([LATENCY, MANY_QUICKLY, LAST_EVENT_ID_RESUME, STREAM_GRAMMAR, STREAM_TIDY]);
     checks
 }
 
@@ -209,16 +236,58 @@ fn json_encoded(got: &[Value], want: &[Value]) -> bool {
         })
 }
 
+/// What a subscriber's reader reports, in stream order.
+#[derive(Debug)]
+enum Arrival {
+    /// An event was dispatched (its contract event line).
+    Event(Value),
+    /// A `retry` field set the reconnection time to this many milliseconds.
+    Retry(u64),
+    /// A line clients read otherwise than the server meant.
+    Flawed(FlawedLine),
+}
+
+/// What arrived before a sentinel: what the publish before it delivered.
+#[derive(Debug, Default)]
+struct Delivered {
+    /// The events (the first 64).
+    events: Vec<Value>,
+    /// Every reconnection time a `retry` field set.
+    retries: Vec<u64>,
+    /// The first flawed lines.
+    flawed: Vec<FlawedLine>,
+    /// The sentinel's lastEventId: the subscriber's last event ID now.
+    last_event_id: String,
+}
+
+impl Delivered {
+    fn take(&mut self, arrival: Arrival) {
+        match arrival {
+            Arrival::Event(event) if self.events.len() < 64 => self.events.push(event),
+            Arrival::Event(_) => {}
+            Arrival::Retry(ms) if self.retries.len() < 64 => self.retries.push(ms),
+            Arrival::Retry(_) => {}
+            Arrival::Flawed(line) if self.flawed.len() < FLAWED_LINES_KEPT => self.flawed.push(line),
+            Arrival::Flawed(_) => {}
+        }
+    }
+}
+
 /// Why the sentinel did not come: what came before it, and whether the
 /// stream ended (rather than the wait running out).
 struct Stalled {
-    events: Vec<Value>,
+    delivered: Delivered,
     ended: bool,
 }
 
+/// Every flawed line one subscriber read, by flaw.
+type Tally = Arc<Mutex<BTreeMap<LineFlaw, Offending>>>;
+
 /// A stream held open and decoded by spec-impl.
 struct Subscriber {
-    events: mpsc::Receiver<Value>,
+    arrivals: mpsc::Receiver<Arrival>,
+    /// Every flawed line since it opened, for the stream cases.
+    tally: Tally,
     _reader: tokio::task::JoinHandle<()>,
 }
 
@@ -229,12 +298,18 @@ impl Subscriber {
         extra: &[(String, String)],
         timeout: Duration,
     ) -> Result<Self, String> {
-        let mut opened = requests.stream(url, extra, timeout).await.map_err(|e| e.to_string())?;
+        let mut opened = requests.stream(url, extra, timeout).await.map_err(|e| http_error(&e))?;
         if opened.status != 200 {
             return Err(format!("the stream answered status {}", opened.status));
         }
-        let (sender, events) = mpsc::channel(EVENTS_IN_FLIGHT);
+        let (sender, arrivals) = mpsc::channel(EVENTS_IN_FLIGHT);
+        let tally = Tally::default();
+        let reader_tally = tally.clone();
         let reader = tokio::spawn(async move {
+            // The stream is judged line by line as clients split it, and each
+            // line, with the flaws found in it, is then fed to spec-impl, so
+            // a flawed line and the event it belongs to arrive in order.
+            let mut lines = Lines::default();
             let mut stream = EventStream::new();
             // Bytes since the last dispatched event: what the stream's
             // buffers can hold at most.
@@ -245,55 +320,70 @@ impl Subscriber {
                     return;
                 };
                 pending += chunk.len();
-                for observation in stream.feed(&chunk) {
-                    if let Observation::Event(event) = observation {
-                        pending = 0;
-                        let data = if event.data.len() > MAX_DATA_KEPT {
-                            format!("[{} bytes of data, more than the harness keeps]", event.data.len())
-                        } else {
-                            event.data
-                        };
-                        let line =
-                            json!({"type": event.r#type, "data": data, "lastEventId": event.last_event_id});
-                        if sender.send(line).await.is_err() {
-                            return;
+                let mut arrived = Vec::new();
+                lines.feed(&chunk, |offset, line| {
+                    for flaw in stream_grammar::line_flaws(offset, line) {
+                        let flawed = FlawedLine::new(flaw, offset, line);
+                        let mut tally = reader_tally.lock().unwrap_or_else(PoisonError::into_inner);
+                        tally.entry(flaw).or_default().add(flawed.clone());
+                        arrived.push(Arrival::Flawed(flawed));
+                    }
+                    let mut observe = |observation: ObservationRef<'_>| match observation {
+                        ObservationRef::Event { r#type, data, last_event_id } => {
+                            let data = if data.len() > MAX_DATA_KEPT {
+                                format!("[{} bytes of data, more than the harness keeps]", data.len())
+                            } else {
+                                data.to_owned()
+                            };
+                            arrived.push(Arrival::Event(
+                                json!({"type": r#type, "data": data, "lastEventId": last_event_id}),
+                            ));
                         }
+                        ObservationRef::Retry(ms) => arrived.push(Arrival::Retry(ms)),
+                        ObservationRef::Comment(_) => {}
+                    };
+                    // Line ends are all alike to the stream: LF stands for each.
+                    stream.feed_with(line, &mut observe);
+                    stream.feed_with(b"\n", &mut observe);
+                });
+                for arrival in arrived {
+                    if matches!(arrival, Arrival::Event(_)) {
+                        pending = 0;
+                    }
+                    if sender.send(arrival).await.is_err() {
+                        return;
                     }
                 }
-                if pending > MAX_PENDING_BYTES {
+                if pending.max(lines.unfinished()) > MAX_PENDING_BYTES {
                     // An endless line or event: stop reading; the wait for
                     // the sentinel then reports it.
                     return;
                 }
             }
         });
-        Ok(Self { events, _reader: reader })
+        Ok(Self { arrivals, tally, _reader: reader })
     }
 
-    /// The events up to the sentinel with this data, and the sentinel's
-    /// lastEventId (what the subscriber's last event ID is now), within
-    /// `deadline`; `Err` with what arrived if the sentinel did not. A
-    /// sentinel whose data a server JSON-encodes still counts, so such a
-    /// server gets a finding per payload instead of one stall.
-    async fn until_sentinel(
-        &mut self,
-        sentinel: &str,
-        deadline: Instant,
-    ) -> Result<(Vec<Value>, String), Stalled> {
-        let mut events = Vec::new();
+    /// Forgets what arrived so far (what the server sends on connecting).
+    fn drain(&mut self) {
+        while self.arrivals.try_recv().is_ok() {}
+    }
+
+    /// What arrived up to the sentinel with this data, within `deadline`;
+    /// `Err` with what arrived if the sentinel did not. A sentinel whose
+    /// data a server JSON-encodes still counts, so such a server gets a
+    /// finding per payload instead of one stall.
+    async fn until_sentinel(&mut self, sentinel: &str, deadline: Instant) -> Result<Delivered, Stalled> {
+        let mut delivered = Delivered::default();
         loop {
-            match tokio::time::timeout_at(deadline.into(), self.events.recv()).await {
-                Ok(Some(event)) if plain_data(&event) == sentinel => {
-                    let last_event_id = event["lastEventId"].as_str().unwrap_or_default().to_owned();
-                    return Ok((events, last_event_id));
+            match tokio::time::timeout_at(deadline.into(), self.arrivals.recv()).await {
+                Ok(Some(Arrival::Event(event))) if plain_data(&event) == sentinel => {
+                    delivered.last_event_id = event["lastEventId"].as_str().unwrap_or_default().to_owned();
+                    return Ok(delivered);
                 }
-                Ok(Some(event)) => {
-                    if events.len() < 64 {
-                        events.push(event);
-                    }
-                }
-                Ok(None) => return Err(Stalled { events, ended: true }),
-                Err(_) => return Err(Stalled { events, ended: false }),
+                Ok(Some(arrival)) => delivered.take(arrival),
+                Ok(None) => return Err(Stalled { delivered, ended: true }),
+                Err(_) => return Err(Stalled { delivered, ended: false }),
             }
         }
     }
@@ -306,13 +396,140 @@ pub(super) async fn post(
     body: &Value,
     timeout: Duration,
 ) -> Result<u16, String> {
+    post_answer(requests, url, body, timeout).await.map(|(status, _)| status)
+}
+
+/// POSTs a publish payload; the answer's status and the start of its body.
+async fn post_answer(
+    requests: &Requests,
+    url: &Url,
+    body: &Value,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), String> {
     let headers = [("Content-Type".to_owned(), "application/json".to_owned())];
     let body = Bytes::from(body.to_string());
-    let mut opened = requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| e.to_string())?;
+    let mut opened =
+        requests.other(url, "POST", &headers, body, timeout).await.map_err(|e| http_error(&e))?;
     let status = opened.status;
     // Drain a little of the answer so the connection ends cleanly.
-    let _ = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
-    Ok(status)
+    let answer = http::read_some(&mut opened, 4096, Instant::now() + Duration::from_millis(200)).await;
+    Ok((status, answer))
+}
+
+/// An answer's status, with the start of its body when there is one.
+fn answered(status: u16, body: &[u8]) -> String {
+    if body.is_empty() {
+        return format!("{status} (no body)");
+    }
+    let text: String = String::from_utf8_lossy(body).chars().take(120).collect();
+    format!("{status} ({text:?})")
+}
+
+/// What a publish must deliver to every subscriber before the sentinel.
+struct Published {
+    /// The events, as spec-impl decodes them.
+    events: Vec<Value>,
+    /// The reconnection time the payload sets.
+    retry: Option<u64>,
+    /// The subscriber's last event ID afterwards, which the sentinel
+    /// (published without an id) carries.
+    last_event_id: String,
+}
+
+impl Published {
+    /// What is wrong with `delivered`, as the rest of a sentence that starts
+    /// with the subscriber; `None` when it is what was published.
+    fn judge(&self, delivered: &Delivered) -> Option<String> {
+        let wrong = if delivered.events != self.events {
+            format!(
+                "received {} instead of {}{}",
+                Value::Array(delivered.events.clone()),
+                Value::Array(self.events.clone()),
+                if json_encoded(&delivered.events, &self.events) {
+                    " (the server JSON-encodes the data)"
+                } else {
+                    ""
+                }
+            )
+        } else if let Some(wrong) = self.judge_retry(&delivered.retries) {
+            wrong
+        } else if delivered.last_event_id != self.last_event_id {
+            format!(
+                "holds the last event ID {:?} after it, not {:?}: the sentinel published next, without an id, arrived with that lastEventId (the server wrote an id the payload did not have, or in the wrong place)",
+                delivered.last_event_id, self.last_event_id
+            )
+        } else if delivered.flawed.iter().any(|line| line.flaw.level() == Level::Must) {
+            "received the event, but not every line of it is one clients read as written".to_owned()
+        } else {
+            return None;
+        };
+        Some(format!("{wrong}{}", lines_written(&delivered.flawed)))
+    }
+
+    /// §#processField "retry": the published value must reach the client
+    /// as its reconnection time, exactly.
+    fn judge_retry(&self, retries: &[u64]) -> Option<String> {
+        let want = self.retry?;
+        match retries.last() {
+            None => Some(format!(
+                "did not set the reconnection time: retry {want} was published, and no retry field clients accept arrived"
+            )),
+            Some(got) if *got != want => Some(format!(
+                "set the reconnection time to {got} ms, not the {want} ms published (retry is in milliseconds)"
+            )),
+            Some(_) => None,
+        }
+    }
+}
+
+/// The flawed lines of a message: what the server wrote that clients read
+/// otherwise.
+fn lines_written(flawed: &[FlawedLine]) -> String {
+    if flawed.is_empty() {
+        return String::new();
+    }
+    let sentences: Vec<String> = flawed.iter().map(FlawedLine::sentence).collect();
+    format!("; the server wrote {}", sentences.join("; "))
+}
+
+/// The stream cases: every flawed line each subscriber read, the Must ones
+/// and the Should ones.
+fn stream_findings(subscribers: &[Subscriber]) -> [Finding; 2] {
+    [STREAM_GRAMMAR, STREAM_TIDY].map(|check| {
+        let mut kinds: BTreeMap<LineFlaw, (usize, String)> = BTreeMap::new();
+        let mut observed = Vec::new();
+        for (index, subscriber) in subscribers.iter().enumerate() {
+            let tally = subscriber.tally.lock().unwrap_or_else(PoisonError::into_inner);
+            for (flaw, offending) in tally.iter().filter(|(flaw, _)| flaw.level() == check.level) {
+                let (count, first) = kinds.entry(*flaw).or_default();
+                *count += offending.count;
+                if let (true, Some(line)) = (first.is_empty(), offending.first.first()) {
+                    *first = format!(
+                        "{} at byte {} of subscriber {}'s stream",
+                        line.shown(),
+                        line.offset,
+                        index + 1
+                    );
+                }
+                observed.extend(
+                    offending
+                        .first
+                        .iter()
+                        .map(|line| json!({"subscriber": index + 1, "line": line.to_json()})),
+                );
+            }
+        }
+        let problem = (!kinds.is_empty()).then(|| {
+            let kinds: Vec<String> = kinds
+                .iter()
+                .map(|(flaw, (count, first))| {
+                    format!("{count} line(s) with {}, first {first}", flaw.describe())
+                })
+                .collect();
+            kinds.join("; ")
+        });
+        Finding::new(&check, problem, Value::Array(observed))
+    })
 }
 
 /// Every active finding. `timeout` bounds each publish and each wait.
@@ -338,6 +555,11 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
     findings.push(Finding::new(&SUBSCRIBE, None, json!({"subscribers": subscribers.len()})));
     // Let the server register both subscribers before the first publish.
     tokio::time::sleep(Duration::from_millis(200)).await;
+    // What came on connecting belongs to no payload (the stream cases
+    // still judge its lines).
+    for subscriber in &mut subscribers {
+        subscriber.drain();
+    }
     let mut last_event_id = String::new();
     let mut sentinel_count = 0;
     // Once events stop arriving, waiting out every later case would only
@@ -352,55 +574,68 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
             continue;
         }
         let started = Instant::now();
-        let status = post(requests, publish, &payload.json, timeout).await;
+        let answer = post_answer(requests, publish, &payload.json, timeout).await;
+        let status = answer.as_ref().map(|(status, _)| *status).map_err(Clone::clone);
+        let answer_body = answer.map(|(_, body)| body).unwrap_or_default();
         let mark = sentinel(&mut sentinel_count);
         let mark_status = post(requests, publish, &json!({"data": mark}), timeout).await;
         let accepted = matches!(status, Ok(200..=299));
         let refused = matches!(status, Ok(400..=499));
         let expected = if accepted { expected_event(&payload.json, &last_event_id) } else { None };
+        let want = Published {
+            events: expected.iter().cloned().collect(),
+            retry: if accepted { payload.json["retry"].as_u64() } else { None },
+            last_event_id: match &expected {
+                Some(event) => event["lastEventId"].as_str().unwrap_or_default().to_owned(),
+                None => last_event_id.clone(),
+            },
+        };
         let mut received = Vec::new();
+        let mut retries = Vec::new();
+        let mut flawed = Vec::new();
         let mut problem = None;
         let mut sentinel_last_event_id = None;
         for (index, subscriber) in subscribers.iter_mut().enumerate() {
             // The second subscriber of a stalled case gets a short wait.
             let wait = if problem.is_some() { timeout.min(Duration::from_millis(300)) } else { timeout };
-            let got = subscriber.until_sentinel(&mark, Instant::now() + wait).await;
-            let events = match got {
-                Ok((events, now)) => {
+            let delivered = match subscriber.until_sentinel(&mark, Instant::now() + wait).await {
+                Ok(delivered) => {
                     if index == 0 {
-                        sentinel_last_event_id = Some(now);
+                        sentinel_last_event_id = Some(delivered.last_event_id.clone());
                         latencies.push(started.elapsed());
                     }
-                    events
+                    if problem.is_none() {
+                        problem = want.judge(&delivered).map(|p| format!("subscriber {} {p}", index + 1));
+                    }
+                    delivered
                 }
-                Err(Stalled { events, ended }) => {
+                Err(Stalled { delivered, ended }) => {
                     stalled_at = Some(payload.check.id);
                     let what = if ended {
                         "the stream ended before the sentinel published after the payload arrived".to_owned()
                     } else {
                         format!(
-                            "the sentinel published after the payload did not arrive within {wait:?} (events held back in a buffer, or the stream stalled)"
+                            "the sentinel published after the payload did not arrive as an event within {} ({})",
+                            seconds(wait),
+                            if delivered.flawed.is_empty() {
+                                "events held back in a buffer, or the stream stalled"
+                            } else {
+                                "it may be in the lines below, which clients do not read as written"
+                            }
                         )
                     };
                     problem.get_or_insert(format!(
-                        "subscriber {}: {what}; received before it: {}",
+                        "subscriber {}: {what}; received before it: {}{}",
                         index + 1,
-                        Value::Array(events.clone())
+                        Value::Array(delivered.events.clone()),
+                        lines_written(&delivered.flawed)
                     ));
-                    events
+                    delivered
                 }
             };
-            let want: Vec<Value> = expected.iter().cloned().collect();
-            if problem.is_none() && events != want {
-                problem = Some(format!(
-                    "subscriber {} received {} instead of {}{}",
-                    index + 1,
-                    Value::Array(events.clone()),
-                    Value::Array(want.clone()),
-                    if json_encoded(&events, &want) { " (the server JSON-encodes the data)" } else { "" }
-                ));
-            }
-            received.push(Value::Array(events));
+            received.push(Value::Array(delivered.events));
+            retries.push(json!(delivered.retries));
+            flawed.push(delivered.flawed.iter().map(FlawedLine::to_json).collect::<Value>());
         }
         // The next payload's expectation starts from the ID the subscriber
         // really holds now, so one injected or ignored id is one finding.
@@ -415,12 +650,16 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
             Err(error) => problem = Some(format!("the publish request failed: {error}")),
             Ok(code) if answer_is_wrong && payload.refusable => {
                 problem = Some(format!(
-                    "the publish endpoint answered {code}: a payload the format cannot carry may be refused, but with a 4xx status"
+                    "the publish endpoint answered {}: a payload the format cannot carry may be refused, but with a 4xx status",
+                    answered(*code, &answer_body)
                 ));
             }
             Ok(code) if answer_is_wrong => {
-                problem =
-                    Some(format!("the publish endpoint answered {code} to a payload the standard can carry"));
+                problem = Some(format!(
+                    "the publish endpoint answered {} to a payload the standard can carry{}",
+                    answered(*code, &answer_body),
+                    if matches!(code, 404 | 405) { " (is --publish the publish URL?)" } else { "" }
+                ));
             }
             Ok(code) if accepted && payload.refusable && problem.is_none() => {
                 problem = Some(format!("accepted ({code}) a payload the format cannot carry"));
@@ -434,6 +673,8 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
                 "published": payload.json,
                 "publish_status": status.as_ref().ok(),
                 "received_before_sentinel": received,
+                "retries_before_sentinel": retries,
+                "flawed_lines_before_sentinel": flawed,
                 "ms": started.elapsed().as_millis() as u64,
             }),
         ));
@@ -454,6 +695,7 @@ pub async fn check(requests: &Requests, stream: &Url, publish: &Url, timeout: Du
             }
         }
     }
+    findings.extend(stream_findings(&subscribers));
     findings
 }
 
@@ -471,7 +713,7 @@ fn latency(latencies: &mut [Duration], stalled_at: Option<&str>) -> Finding {
         ),
         _ => format!(
             "no published event arrived{}",
-            stalled_at.map_or(String::new(), |at| format!(" (stalled at {at})"))
+            stalled_at.map_or(String::new(), |at| format!(" (events stopped arriving at {at})"))
         ),
     };
     let observed: Vec<u64> = latencies.iter().map(|d| d.as_millis() as u64).collect();
@@ -505,13 +747,14 @@ async fn many_quickly(
         let mut seen = Vec::new();
         let deadline = Instant::now() + timeout;
         loop {
-            match tokio::time::timeout_at(deadline.into(), subscriber.events.recv()).await {
+            match tokio::time::timeout_at(deadline.into(), subscriber.arrivals.recv()).await {
                 // Loss and order only: a server that JSON-encodes data has
                 // its finding in every payload case already.
-                Ok(Some(event)) => match plain_data(&event) {
+                Ok(Some(Arrival::Event(event))) => match plain_data(&event) {
                     data if data == mark => break,
                     data => seen.push(data),
                 },
+                Ok(Some(_)) => {}
                 _ => {
                     problem.get_or_insert(format!("subscriber {}: the sentinel did not arrive", index + 1));
                     break;
@@ -548,7 +791,7 @@ async fn resume(requests: &Requests, stream: &Url, publish: &Url, timeout: Durat
         (Ok(_), Ok(mut subscriber)) => {
             let _ = post(requests, publish, &json!({"data": "ssecheck-resume-sentinel"}), timeout).await;
             match subscriber.until_sentinel("ssecheck-resume-sentinel", Instant::now() + timeout).await {
-                Ok((events, _)) | Err(Stalled { events, .. }) => {
+                Ok(Delivered { events, .. }) | Err(Stalled { delivered: Delivered { events, .. }, .. }) => {
                     if events.iter().any(|e| e["data"] == "resume-2") {
                         "replays the events after Last-Event-ID".to_owned()
                     } else {
