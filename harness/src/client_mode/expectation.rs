@@ -36,7 +36,17 @@ pub struct Expected {
     pub requests: Vec<ExpectedRequest>,
     /// The model ended CLOSED: no further request may come.
     pub ends_closed: bool,
+    /// The model's next reconnection waits this many milliseconds, more than
+    /// [`LONGEST_WATCHED_DELAY_MS`]: the case does not wait for it, and a
+    /// request while the case watches is one too many.
+    pub unwatched_delay_ms: Option<u64>,
 }
+
+/// The longest reconnection time a case waits out. A `retry` value beyond it
+/// (up to `u64::MAX` ms) still sets the reconnection time; the case then ends
+/// after its quiet window, in which a client that wrapped or clamped the
+/// value to a short delay is seen reconnecting.
+pub const LONGEST_WATCHED_DELAY_MS: u64 = 60_000;
 
 /// Plays `scenario` through spec-impl's model for an EventSource constructed
 /// with `url`.
@@ -53,6 +63,10 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
     loop {
         let (fetch, wait) = recorder.record(actions, source.ready_state());
         if let Some(ms) = wait {
+            if ms > LONGEST_WATCHED_DELAY_MS {
+                recorder.expected.unwatched_delay_ms = Some(ms);
+                break;
+            }
             // Only a delay a `retry` field set is checked: the initial
             // reconnection time is implementation-defined.
             pending_delay = recorder.retry_set.then_some(ms);

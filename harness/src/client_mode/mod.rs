@@ -309,6 +309,11 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 "made {} request(s) after the connection had failed (a failed connection must not reconnect)",
                 made - want_requests.len()
             )
+        } else if let Some(ms) = expected.unwatched_delay_ms {
+            format!(
+                "made {made} request(s), {} expected: the reconnection time was {ms} ms, so no request may come while the case watches",
+                want_requests.len()
+            )
         } else {
             format!("made {made} request(s), {} expected", want_requests.len())
         });
@@ -437,7 +442,11 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
         "served": served,
         "lines": core_lines(&expected.lines, options),
         "requests": requests,
-        "then": if expected.ends_closed { "no further request" } else { "the stream stays open" },
+        "then": match (expected.ends_closed, expected.unwatched_delay_ms) {
+            (true, _) => "no further request".to_owned(),
+            (false, Some(ms)) => format!("no further request while the case watches (the reconnection time is {ms} ms)"),
+            (false, None) => "the stream stays open".to_owned(),
+        },
     })
 }
 
