@@ -58,6 +58,11 @@ pub const PRIME_RETRY_MS: u64 = 100;
 /// client that ignores `retry` is caught reconnecting too early.
 pub const LONG_RETRY_MS: u64 = 6000;
 
+/// The reconnection time of `connection.capability.close-while-waiting`:
+/// ample time for `close` to arrive first (the case watches this long on top
+/// of its quiet window, so a reconnection that ignores close is seen).
+pub const CLOSE_WAIT_RETRY_MS: u64 = 1000;
+
 /// Every client-mode case, in registry order.
 pub fn all() -> Result<Vec<ClientCase>, fixtures::LoadError> {
     let mut cases = parse_cases()?;
@@ -576,7 +581,15 @@ fn connection_cases() -> Vec<ClientCase> {
         ],
     );
     close.scenario.close_after_first_event = true;
-    cases.extend([headers, initial, close]);
+    let mut close_while_waiting = case(
+        "connection.capability.close-while-waiting",
+        "With --capability close, `close` on stdin after the error that starts a reconnection: the wait is abandoned and no request follows",
+        &["#dom-eventsource-close", "#reestablish-the-connection step 5.1"],
+        &[Need::Close, Need::Reconnect, Need::Retry],
+        vec![Response::stream(format!("retry: {CLOSE_WAIT_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Close)],
+    );
+    close_while_waiting.scenario.close_after_first_error = true;
+    cases.extend([headers, initial, close, close_while_waiting]);
 
     let mut info = [
         (

@@ -40,6 +40,10 @@ pub struct Expected {
     /// [`LONGEST_WATCHED_DELAY_MS`]: the case does not wait for it, and a
     /// request while the case watches is one too many.
     pub unwatched_delay_ms: Option<u64>,
+    /// A reconnection wait of this many milliseconds the model abandoned
+    /// (`close()` during it): the case watches that long on top of its quiet
+    /// window, so a client that reconnects all the same is seen doing it.
+    pub abandoned_wait_ms: Option<u64>,
 }
 
 /// The longest reconnection time a case waits out. A `retry` value beyond it
@@ -71,6 +75,9 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
             // reconnection time is implementation-defined.
             pending_delay = recorder.retry_set.then_some(ms);
             actions = source.timer_fired();
+            if actions.is_empty() {
+                recorder.expected.abandoned_wait_ms = Some(ms);
+            }
             continue;
         }
         let Some(request) = fetch else {
@@ -106,6 +113,15 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
                 recorder.record(actions, source.ready_state());
                 break;
             }
+        }
+        if scenario.close_after_first_error
+            && !closed
+            && actions.iter().any(|a| matches!(a, Action::FireError))
+        {
+            // The harness calls close() once the first error is out, while
+            // the reconnection is being waited for.
+            closed = true;
+            actions.extend(source.close());
         }
     }
     recorder.expected.ends_closed = source.ready_state() == ReadyState::Closed;

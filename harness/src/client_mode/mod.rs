@@ -183,6 +183,7 @@ async fn observe(
         .map(|r| r.pause * u32::try_from(r.writes.len()).unwrap_or(u32::MAX))
         .sum();
     let deadline = Instant::now() + options.timeout + pauses + Duration::from_millis(delays);
+    let quiet = options.quiet + Duration::from_millis(expected.abandoned_wait_ms.unwrap_or(0));
     let mut complete_at: Option<Instant> = None;
     let mut close_sent = false;
     loop {
@@ -204,8 +205,8 @@ async fn observe(
             observed.ended_early = true;
         }
         let until = match complete_at {
-            Some(at) if now >= at + options.quiet => break,
-            Some(at) => at + options.quiet,
+            Some(at) if now >= at + quiet => break,
+            Some(at) => at + quiet,
             None if now >= deadline => {
                 observed.timed_out = true;
                 break;
@@ -219,7 +220,9 @@ async fn observe(
                         if matches!(value["kind"].as_str(), Some("open" | "event" | "error")) {
                             observed.core_lines_seen += 1;
                         }
-                        if value["kind"] == "event" && case.scenario.close_after_first_event && !close_sent {
+                        let close_now = (value["kind"] == "event" && case.scenario.close_after_first_event)
+                            || (value["kind"] == "error" && case.scenario.close_after_first_error);
+                        if close_now && !close_sent {
                             close_sent = true;
                             if let Some(stdin) = running.stdin.as_mut() {
                                 let _ = tokio::io::AsyncWriteExt::write_all(stdin, b"close\n").await;
@@ -306,7 +309,7 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
     if made > want_requests.len() {
         behaviour.push(if expected.ends_closed {
             format!(
-                "made {} request(s) after the connection had failed (a failed connection must not reconnect)",
+                "made {} request(s) after the connection had failed or been closed (it must not reconnect)",
                 made - want_requests.len()
             )
         } else if let Some(ms) = expected.unwatched_delay_ms {
