@@ -1,6 +1,47 @@
 //! The client-mode cases: every parse fixture served whole and in hostile
 //! writes, and the connection scenarios. Ids follow the standard's structure
 //! so a prefix selects a family.
+//!
+//! The parse cases hold the stream open and leave out `retry` lines (optional
+//! in the contract), so a rule whose effect shows only on the connection
+//! needs a connection case. Those families, and the wrong implementation
+//! each catches (the mutant adapter's `--bug` in brackets):
+//!
+//! - `connection.retry-invalid.*`: `retry: 6000`, then a value that is not
+//!   only ASCII digits (`50ms`, `5e1`, `50.5`, `+50`, `-50`, `50 `, ` 50`,
+//!   `0x32`, `5_0`, fullwidth `５０`); a parser reading leading digits, a
+//!   float, a trimmed or signed integer, hex or Unicode digits, or resetting
+//!   to its default, reconnects before 6000 ms (`retry-leading-digits`,
+//!   `retry-float`, `retry-python-int`, `retry-invalid-resets-default`).
+//! - `connection.retry-valid.leading-zeros`: `0006000` is 6000 in base ten;
+//!   octal, or refusing it, reconnects early (`retry-octal-leading-zero`).
+//! - `connection.retry-valid.2-pow-{31,32,64}`: a reconnection time beyond
+//!   what a case waits out ([`super::expectation::LONGEST_WATCHED_DELAY_MS`]);
+//!   a 32- or 64-bit wrap to 0, or a timer that fires at once beyond
+//!   2^31 - 1 ms, reconnects in the quiet window (`retry-32-bit-wrap`,
+//!   `retry-timer-overflow`). Ignoring or clamping the value is not seen.
+//! - `connection.reconnect.retry-delay.unfinished-block`: retry applied at
+//!   dispatch, not when read (`retry-at-dispatch`); `.after-reset`: a network
+//!   error waits a backoff of its own (`error-backoff-ignores-retry`);
+//!   `.persists`: the reconnection time reset per connection
+//!   (`retry-per-connection`).
+//! - `connection.last-event-id.dataless-block`: the last event ID string set
+//!   only when an event fires (`id-only-on-event`); `.unfinished-block`: set
+//!   when the id field is read (`id-set-at-field`); `.non-ascii`: the header
+//!   not sent as UTF-8 (`last-event-id-latin1`).
+//! - `connection.reconnect.new-stream.{data-buffer,event-type-buffer}`:
+//!   buffers kept across connections (`buffers-kept-across-connections`);
+//!   `.bom`: the BOM stripped only on the first (`bom-only-first-connection`).
+//! - `connection.capability.close-while-waiting`: a pending reconnection that
+//!   survives `close()` (the mutant offers no close, so it fails).
+//!
+//! Already covered before these: the error event's `readyState` (every
+//! reconnecting case compares the error line), `Last-Event-ID` after an id,
+//! never set, reset and with NUL (`connection.last-event-id.*`), the final
+//! URL after a redirect (`connection.redirect.*`), the `SSE_HEADERS` on
+//! every request (`connection.capability.headers`). Not checked: `Accept`
+//! and `Cache-Control` on reconnections (only on the first request), a
+//! network error before any response.
 
 use std::time::Duration;
 
