@@ -128,6 +128,122 @@ fn every_library_bug_is_caught_and_the_same_adapter_without_bugs_passes() {
     assert!(missed.is_empty(), "bugs not caught: {missed:#?}");
 }
 
+/// Bugs whose effect shows only on the connection (the reconnection delay,
+/// the Last-Event-ID header, what the next stream starts with), and exactly
+/// the connection cases each must fail: the case that names the class of
+/// wrong implementation, and no other.
+const CONNECTION_BUGS: &[(&str, &[&str])] = &[
+    (
+        "retry-leading-digits",
+        &[
+            "connection.retry-invalid.unit-suffix",
+            "connection.retry-invalid.exponent",
+            "connection.retry-invalid.decimal-point",
+            "connection.retry-invalid.plus-sign",
+            "connection.retry-invalid.minus-sign",
+            "connection.retry-invalid.trailing-space",
+            "connection.retry-invalid.leading-space",
+            "connection.retry-invalid.hex",
+            "connection.retry-invalid.digit-separator",
+        ],
+    ),
+    (
+        "retry-float",
+        &[
+            "connection.retry-invalid.exponent",
+            "connection.retry-invalid.decimal-point",
+            "connection.retry-invalid.plus-sign",
+            "connection.retry-invalid.minus-sign",
+        ],
+    ),
+    (
+        "retry-python-int",
+        &[
+            "connection.retry-invalid.plus-sign",
+            "connection.retry-invalid.minus-sign",
+            "connection.retry-invalid.trailing-space",
+            "connection.retry-invalid.leading-space",
+            "connection.retry-invalid.digit-separator",
+            "connection.retry-invalid.fullwidth-digits",
+        ],
+    ),
+    (
+        "retry-invalid-resets-default",
+        &[
+            "connection.retry-invalid.unit-suffix",
+            "connection.retry-invalid.exponent",
+            "connection.retry-invalid.decimal-point",
+            "connection.retry-invalid.plus-sign",
+            "connection.retry-invalid.minus-sign",
+            "connection.retry-invalid.trailing-space",
+            "connection.retry-invalid.leading-space",
+            "connection.retry-invalid.hex",
+            "connection.retry-invalid.digit-separator",
+            "connection.retry-invalid.fullwidth-digits",
+        ],
+    ),
+    ("retry-octal-leading-zero", &["connection.retry-valid.leading-zeros"]),
+    ("retry-32-bit-wrap", &["connection.retry-valid.2-pow-32", "connection.retry-valid.2-pow-64"]),
+    (
+        "retry-timer-overflow",
+        &[
+            "connection.retry-valid.2-pow-31",
+            "connection.retry-valid.2-pow-32",
+            "connection.retry-valid.2-pow-64",
+        ],
+    ),
+    ("retry-at-dispatch", &["connection.reconnect.retry-delay.unfinished-block"]),
+    ("retry-per-connection", &["connection.reconnect.retry-delay.persists"]),
+    ("error-backoff-ignores-retry", &["connection.reconnect.retry-delay.after-reset"]),
+    ("id-only-on-event", &["connection.last-event-id.dataless-block"]),
+    (
+        "id-set-at-field",
+        &["connection.last-event-id.unfinished-block", "connection.reconnect.reset-mid-event"],
+    ),
+    ("last-event-id-latin1", &["connection.last-event-id.non-ascii"]),
+    (
+        "buffers-kept-across-connections",
+        &["connection.reconnect.new-stream.data-buffer", "connection.reconnect.new-stream.event-type-buffer"],
+    ),
+    ("bom-only-first-connection", &["connection.reconnect.new-stream.bom"]),
+];
+
+#[test]
+fn each_connection_bug_fails_exactly_the_cases_of_its_class() {
+    let mutant = mutant();
+    let mutant = mutant.to_str().expect("a UTF-8 path");
+    let runs: Vec<_> = std::iter::once(("", &[][..]))
+        .chain(CONNECTION_BUGS.iter().copied())
+        .map(|(bug, cases)| {
+            let adapter = if bug.is_empty() { mutant.to_owned() } else { format!("{mutant} --bug {bug}") };
+            std::thread::spawn(move || {
+                (adapter.clone(), cases, exit_and_report(&adapter, &["--case", "connection"]))
+            })
+        })
+        .collect();
+    let mut wrong = Vec::new();
+    for run in runs {
+        let (adapter, cases, (code, report)) = run.join().expect("the check finishes");
+        let mut failing: Vec<&str> =
+            report.cases.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+        let mut expected = cases.to_vec();
+        failing.sort_unstable();
+        expected.sort_unstable();
+        if failing != expected || code != i32::from(!expected.is_empty()) {
+            let messages: Vec<_> = report
+                .cases
+                .iter()
+                .filter(|c| c.status == Status::Fail)
+                .map(|c| (&c.id, &c.message))
+                .collect();
+            wrong.push(format!(
+                "{adapter} (exit {code}): failed {failing:?}, expected {expected:?}: {messages:#?}"
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{wrong:#?}");
+}
+
 #[test]
 fn bad_input_is_one_error_line_and_exit_2() {
     let out = tempfile::tempdir().expect("a temporary folder");
@@ -264,14 +380,14 @@ fn optional_capabilities_are_skipped_unless_declared_and_then_checked() {
     let family = ["--case", "connection.capability"];
     let (_, report) = run_check(&format!("{} client", xtask()), &family);
     let report = report.expect("a report is written");
-    assert_eq!((report.summary.skip, report.summary.pass), (3, 0), "undeclared: skip, never pass");
+    assert_eq!((report.summary.skip, report.summary.pass), (4, 0), "undeclared: skip, never pass");
     // The mutant adapter offers none of them: declared anyway, each fails.
     let declared =
         [&family[..], &["--capability", "headers", "--capability", "initial-last-event-id"]].concat();
     let declared = [&declared[..], &["--capability", "close"]].concat();
     let (output, report) = run_check(mutant().to_str().expect("UTF-8"), &declared);
     let report = report.expect("a report is written");
-    assert_eq!((report.summary.fail, output.status.code()), (3, Some(1)), "{:?}", report.summary);
+    assert_eq!((report.summary.fail, output.status.code()), (4, Some(1)), "{:?}", report.summary);
     let unknown =
         Command::new(xtask()).args(["check", "--client", "true", "--capability", "telepathy"]).output();
     assert_eq!(unknown.expect("runs").status.code(), Some(2));

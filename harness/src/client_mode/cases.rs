@@ -1,6 +1,47 @@
 //! The client-mode cases: every parse fixture served whole and in hostile
 //! writes, and the connection scenarios. Ids follow the standard's structure
 //! so a prefix selects a family.
+//!
+//! The parse cases hold the stream open and leave out `retry` lines (optional
+//! in the contract), so a rule whose effect shows only on the connection
+//! needs a connection case. Those families, and the wrong implementation
+//! each catches (the mutant adapter's `--bug` in brackets):
+//!
+//! - `connection.retry-invalid.*`: `retry: 6000`, then a value that is not
+//!   only ASCII digits (`50ms`, `5e1`, `50.5`, `+50`, `-50`, `50 `, ` 50`,
+//!   `0x32`, `5_0`, fullwidth `５０`); a parser reading leading digits, a
+//!   float, a trimmed or signed integer, hex or Unicode digits, or resetting
+//!   to its default, reconnects before 6000 ms (`retry-leading-digits`,
+//!   `retry-float`, `retry-python-int`, `retry-invalid-resets-default`).
+//! - `connection.retry-valid.leading-zeros`: `0006000` is 6000 in base ten;
+//!   octal, or refusing it, reconnects early (`retry-octal-leading-zero`).
+//! - `connection.retry-valid.2-pow-{31,32,64}`: a reconnection time beyond
+//!   what a case waits out ([`super::expectation::LONGEST_WATCHED_DELAY_MS`]);
+//!   a 32- or 64-bit wrap to 0, or a timer that fires at once beyond
+//!   2^31 - 1 ms, reconnects in the quiet window (`retry-32-bit-wrap`,
+//!   `retry-timer-overflow`). Ignoring or clamping the value is not seen.
+//! - `connection.reconnect.retry-delay.unfinished-block`: retry applied at
+//!   dispatch, not when read (`retry-at-dispatch`); `.after-reset`: a network
+//!   error waits a backoff of its own (`error-backoff-ignores-retry`);
+//!   `.persists`: the reconnection time reset per connection
+//!   (`retry-per-connection`).
+//! - `connection.last-event-id.dataless-block`: the last event ID string set
+//!   only when an event fires (`id-only-on-event`); `.unfinished-block`: set
+//!   when the id field is read (`id-set-at-field`); `.non-ascii`: the header
+//!   not sent as UTF-8 (`last-event-id-latin1`).
+//! - `connection.reconnect.new-stream.{data-buffer,event-type-buffer}`:
+//!   buffers kept across connections (`buffers-kept-across-connections`);
+//!   `.bom`: the BOM stripped only on the first (`bom-only-first-connection`).
+//! - `connection.capability.close-while-waiting`: a pending reconnection that
+//!   survives `close()` (the mutant offers no close, so it fails).
+//!
+//! Already covered before these: the error event's `readyState` (every
+//! reconnecting case compares the error line), `Last-Event-ID` after an id,
+//! never set, reset and with NUL (`connection.last-event-id.*`), the final
+//! URL after a redirect (`connection.redirect.*`), the `SSE_HEADERS` on
+//! every request (`connection.capability.headers`). Not checked: `Accept`
+//! and `Cache-Control` on reconnections (only on the first request), a
+//! network error before any response.
 
 use std::time::Duration;
 
@@ -57,6 +98,11 @@ pub const PRIME_RETRY_MS: u64 = 100;
 /// A reconnection time longer than clients' usual defaults (3 to 5 s), so a
 /// client that ignores `retry` is caught reconnecting too early.
 pub const LONG_RETRY_MS: u64 = 6000;
+
+/// The reconnection time of `connection.capability.close-while-waiting`:
+/// ample time for `close` to arrive first (the case watches this long on top
+/// of its quiet window, so a reconnection that ignores close is seen).
+pub const CLOSE_WAIT_RETRY_MS: u64 = 1000;
 
 /// Every client-mode case, in registry order.
 pub fn all() -> Result<Vec<ClientCase>, fixtures::LoadError> {
@@ -169,6 +215,191 @@ fn case(id: &str, title: &str, spec: &[&str], needs: &[Need], responses: Vec<Res
 fn with_content_type(content_type: Option<&str>, body: &[u8], end: End) -> Response {
     let headers = content_type.map(|ct| vec![("Content-Type".to_owned(), ct.to_owned())]).unwrap_or_default();
     Response::new(200, headers, vec![body.to_vec()], end)
+}
+
+/// `retry` values that are not "only ASCII digits", each as a wrong parser
+/// reads it as a short delay: (name, value, the parsers that accept it).
+pub const RETRY_INVALID: &[(&str, &str, &str)] = &[
+    ("unit-suffix", "50ms", "leading digits (parseInt, atoi, strtol)"),
+    ("exponent", "5e1", "a float parser"),
+    ("decimal-point", "50.5", "a float parser or leading digits"),
+    ("plus-sign", "+50", "a signed or Rust integer parser (\"+50\".parse::<u64>() is Ok)"),
+    ("minus-sign", "-50", "a signed parser clamping to 0"),
+    ("trailing-space", "50 ", "a parser that trims (Python's int)"),
+    ("leading-space", " 50", "a parser that trims (one space after the colon is removed, not two)"),
+    ("hex", "0x32", "JavaScript's Number, strtol with base 0, Python's int(v, 0)"),
+    ("digit-separator", "5_0", "Python's int, which allows underscores between digits"),
+    ("fullwidth-digits", "\u{ff15}\u{ff10}", "Unicode digits (Python's int, char::is_numeric)"),
+];
+
+/// `retry` values of only ASCII digits beyond 31, 32 and 64 bits: the
+/// reconnection time is that integer (saturated at `u64::MAX` by spec-impl),
+/// far longer than a case watches. (name, value, the bug that shortens it.)
+pub const RETRY_HUGE: &[(&str, &str, &str)] = &[
+    ("2-pow-31", "2147483648", "a timer that fires at once beyond 2^31 - 1 ms (JavaScript's setTimeout)"),
+    ("2-pow-32", "4294967296", "32-bit arithmetic wrapping to 0"),
+    ("2-pow-64", "18446744073709551616", "64-bit arithmetic wrapping to 0 (spec-impl saturates)"),
+];
+
+/// The cases on what a `retry` value sets, seen as the reconnection delay.
+fn retry_value_cases() -> Vec<ClientCase> {
+    use Need::{Reconnect, Retry};
+    const RETRY: &[&str] = &["#processField \"retry\"", "#reestablish-the-connection step 2"];
+    let mut cases = Vec::new();
+    for (name, value, parsers) in RETRY_INVALID {
+        cases.push(case(
+            &format!("connection.retry-invalid.{name}"),
+            &format!(
+                "retry: {LONG_RETRY_MS}, then a retry field whose value is {value:?} (not only ASCII digits: ignored), so the client still waits {LONG_RETRY_MS} ms; {parsers} reconnects early"
+            ),
+            RETRY,
+            &[Reconnect, Retry],
+            vec![Response::stream(
+                format!("retry: {LONG_RETRY_MS}\ndata: a\n\nretry: {value}\ndata: b\n\n").as_bytes(),
+                End::Close,
+            )],
+        ));
+    }
+    cases.push(case(
+        "connection.retry-valid.leading-zeros",
+        &format!(
+            "retry: {PRIME_RETRY_MS}, then retry: 000{LONG_RETRY_MS} (base ten: {LONG_RETRY_MS}); a parser that reads octal or refuses leading zeros reconnects early"
+        ),
+        RETRY,
+        &[Reconnect, Retry],
+        vec![Response::stream(
+            format!("retry: {PRIME_RETRY_MS}\ndata: a\n\nretry: 000{LONG_RETRY_MS}\ndata: b\n\n").as_bytes(),
+            End::Close,
+        )],
+    ));
+    for (name, value, bug) in RETRY_HUGE {
+        cases.push(case(
+            &format!("connection.retry-valid.{name}"),
+            &format!(
+                "retry: {value} sets a reconnection time far longer than the case watches: no request may follow while the case watches; {bug} reconnects at once"
+            ),
+            &[RETRY[0], RETRY[1], "#concept-event-stream-reconnection-time"],
+            &[Reconnect, Retry],
+            vec![Response::stream(
+                format!("retry: {LONG_RETRY_MS}\ndata: a\n\nretry: {value}\ndata: b\n\n").as_bytes(),
+                End::Close,
+            )],
+        ));
+    }
+    cases.extend([
+        case(
+            "connection.reconnect.retry-delay.unfinished-block",
+            &format!(
+                "retry: {LONG_RETRY_MS} in a block the body ends before finishing still sets the reconnection time (a field takes effect when read, not at dispatch)"
+            ),
+            &["#processField \"retry\"", "#event-stream-interpretation \"end of the file\"", RETRY[1]],
+            &[Reconnect, Retry],
+            vec![Response::stream(
+                format!("data: a\n\ndata: b\nretry: {LONG_RETRY_MS}\n").as_bytes(),
+                End::Close,
+            )],
+        ),
+        case(
+            "connection.reconnect.retry-delay.after-reset",
+            &format!(
+                "retry: {LONG_RETRY_MS}, then the connection resets: the reconnection after a network error waits the same reconnection time"
+            ),
+            &["#dom-eventsource step 14", "#reestablish-the-connection step 2"],
+            &[Reconnect, Retry],
+            vec![Response::stream(format!("retry: {LONG_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Reset)],
+        ),
+        case(
+            "connection.reconnect.retry-delay.persists",
+            &format!(
+                "retry: {LONG_RETRY_MS} on the first stream still holds after a second stream without retry (the reconnection time belongs to the EventSource, not to one response)"
+            ),
+            &["#concept-event-stream-reconnection-time", "#reestablish-the-connection step 2"],
+            &[Reconnect, Retry],
+            vec![
+                Response::stream(format!("retry: {LONG_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Close),
+                Response::stream(b"data: b\n\n", End::Close),
+            ],
+        ),
+    ]);
+    cases
+}
+
+/// The cases on what carries over from one response to the next: the last
+/// event ID string does (sent as `Last-Event-ID`); the buffers and the
+/// decoder's state do not.
+fn new_stream_cases() -> Vec<ClientCase> {
+    use Need::{LastEventId, Reconnect, Retry};
+    let mut event_type = case(
+        "connection.reconnect.new-stream.event-type-buffer",
+        "event: update in a block the body ends before finishing is discarded: the next stream's event is a message",
+        &[
+            "#event-stream-interpretation \"end of the file\"",
+            "#event-stream-interpretation \"initialized to the empty string\"",
+        ],
+        &[Reconnect, Retry],
+        vec![prime("event: update\n"), Response::stream(b"data: b\n\n", End::Hold)],
+    );
+    event_type.scenario.event_types = vec!["update".to_owned()];
+    vec![
+        case(
+            "connection.last-event-id.dataless-block",
+            "A block with an id and no data dispatches nothing but sets the last event ID string: the reconnection carries Last-Event-ID: 7",
+            &["#dispatchMessage step 1", "#dispatchMessage step 2", "#reestablish-the-connection step 5.3"],
+            &[Reconnect, Retry, LastEventId],
+            vec![prime("id: 7\n\n")],
+        ),
+        case(
+            "connection.last-event-id.unfinished-block",
+            "An id in a block the body ends before finishing never reaches the last event ID string: the reconnection carries Last-Event-ID: 3, not 9",
+            &[
+                "#dispatchMessage step 1",
+                "#event-stream-interpretation \"end of the file\"",
+                "#reestablish-the-connection step 5.3",
+            ],
+            &[Reconnect, Retry, LastEventId],
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\nid: 3\ndata: a\n\ndata: b\nid: 9\n").as_bytes(),
+                End::Close,
+            )],
+        ),
+        case(
+            "connection.last-event-id.non-ascii",
+            "A non-ASCII id is sent back as the Last-Event-ID value encoded as UTF-8",
+            &["#processField \"id\"", "#reestablish-the-connection step 5.3"],
+            &[Reconnect, Retry, LastEventId],
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\nid: \u{e9}v\u{e9}nement-\u{20ac}\ndata: a\n\n").as_bytes(),
+                End::Close,
+            )],
+        ),
+        case(
+            "connection.reconnect.new-stream.data-buffer",
+            "data: lost in a block the body ends before finishing is discarded: the next stream's event holds only its own data",
+            &[
+                "#event-stream-interpretation \"end of the file\"",
+                "#event-stream-interpretation \"initialized to the empty string\"",
+            ],
+            &[Reconnect, Retry],
+            vec![prime("data: lost\n"), Response::stream(b"data: b\n\n", End::Hold)],
+        ),
+        event_type,
+        case(
+            "connection.reconnect.new-stream.bom",
+            "Each response body is decoded on its own: the leading BOM of the second stream is stripped too",
+            &[
+                "#event-stream-interpretation \"strips one leading BOM\"",
+                "#event-stream-interpretation \"UTF-8 decode\"",
+            ],
+            &[Reconnect, Retry],
+            vec![
+                Response::stream(
+                    format!("\u{feff}retry: {PRIME_RETRY_MS}\ndata: a\n\n").as_bytes(),
+                    End::Close,
+                ),
+                Response::stream("\u{feff}data: b\n\n".as_bytes(), End::Hold),
+            ],
+        ),
+    ]
 }
 
 fn connection_cases() -> Vec<ClientCase> {
@@ -333,6 +564,8 @@ fn connection_cases() -> Vec<ClientCase> {
             )],
         ),
     ]);
+    cases.extend(retry_value_cases());
+    cases.extend(new_stream_cases());
     let mut accept = case(
         "connection.request-headers.accept",
         "The request carries Accept: text/event-stream",
@@ -389,7 +622,15 @@ fn connection_cases() -> Vec<ClientCase> {
         ],
     );
     close.scenario.close_after_first_event = true;
-    cases.extend([headers, initial, close]);
+    let mut close_while_waiting = case(
+        "connection.capability.close-while-waiting",
+        "With --capability close, `close` on stdin after the error that starts a reconnection: the wait is abandoned and no request follows",
+        &["#dom-eventsource-close", "#reestablish-the-connection step 5.1"],
+        &[Need::Close, Need::Reconnect, Need::Retry],
+        vec![Response::stream(format!("retry: {CLOSE_WAIT_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Close)],
+    );
+    close_while_waiting.scenario.close_after_first_error = true;
+    cases.extend([headers, initial, close, close_while_waiting]);
 
     let mut info = [
         (

@@ -36,7 +36,21 @@ pub struct Expected {
     pub requests: Vec<ExpectedRequest>,
     /// The model ended CLOSED: no further request may come.
     pub ends_closed: bool,
+    /// The model's next reconnection waits this many milliseconds, more than
+    /// [`LONGEST_WATCHED_DELAY_MS`]: the case does not wait for it, and a
+    /// request while the case watches is one too many.
+    pub unwatched_delay_ms: Option<u64>,
+    /// A reconnection wait of this many milliseconds the model abandoned
+    /// (`close()` during it): the case watches that long on top of its quiet
+    /// window, so a client that reconnects all the same is seen doing it.
+    pub abandoned_wait_ms: Option<u64>,
 }
+
+/// The longest reconnection time a case waits out. A `retry` value beyond it
+/// (up to `u64::MAX` ms) still sets the reconnection time; the case then ends
+/// after its quiet window, in which a client that wrapped or clamped the
+/// value to a short delay is seen reconnecting.
+pub const LONGEST_WATCHED_DELAY_MS: u64 = 60_000;
 
 /// Plays `scenario` through spec-impl's model for an EventSource constructed
 /// with `url`.
@@ -53,10 +67,17 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
     loop {
         let (fetch, wait) = recorder.record(actions, source.ready_state());
         if let Some(ms) = wait {
+            if ms > LONGEST_WATCHED_DELAY_MS {
+                recorder.expected.unwatched_delay_ms = Some(ms);
+                break;
+            }
             // Only a delay a `retry` field set is checked: the initial
             // reconnection time is implementation-defined.
             pending_delay = recorder.retry_set.then_some(ms);
             actions = source.timer_fired();
+            if actions.is_empty() {
+                recorder.expected.abandoned_wait_ms = Some(ms);
+            }
             continue;
         }
         let Some(request) = fetch else {
@@ -92,6 +113,15 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
                 recorder.record(actions, source.ready_state());
                 break;
             }
+        }
+        if scenario.close_after_first_error
+            && !closed
+            && actions.iter().any(|a| matches!(a, Action::FireError))
+        {
+            // The harness calls close() once the first error is out, while
+            // the reconnection is being waited for.
+            closed = true;
+            actions.extend(source.close());
         }
     }
     recorder.expected.ends_closed = source.ready_state() == ReadyState::Closed;

@@ -179,6 +179,7 @@ async fn observe(
     let mut observed = Observed::default();
     let wanted_lines = core_lines(&expected.lines, options).len();
     let deadline = Instant::now() + deadline_of(case, expected, options);
+    let quiet = options.quiet + Duration::from_millis(expected.abandoned_wait_ms.unwrap_or(0));
     let mut complete_at: Option<Instant> = None;
     let mut close_sent = false;
     loop {
@@ -200,8 +201,8 @@ async fn observe(
             observed.ended_early = true;
         }
         let until = match complete_at {
-            Some(at) if now >= at + options.quiet => break,
-            Some(at) => at + options.quiet,
+            Some(at) if now >= at + quiet => break,
+            Some(at) => at + quiet,
             None if now >= deadline => {
                 observed.timed_out = true;
                 break;
@@ -215,7 +216,9 @@ async fn observe(
                         if matches!(value["kind"].as_str(), Some("open" | "event" | "error")) {
                             observed.core_lines_seen += 1;
                         }
-                        if value["kind"] == "event" && case.scenario.close_after_first_event && !close_sent {
+                        let close_now = (value["kind"] == "event" && case.scenario.close_after_first_event)
+                            || (value["kind"] == "error" && case.scenario.close_after_first_error);
+                        if close_now && !close_sent {
                             close_sent = true;
                             if let Some(stdin) = running.stdin.as_mut() {
                                 let _ = tokio::io::AsyncWriteExt::write_all(stdin, b"close\n").await;
@@ -313,14 +316,19 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
     if made > want_requests.len() {
         behaviour.push(if expected.ends_closed {
             format!(
-                "made {} request(s) after the connection had failed (a failed connection must not reconnect)",
+                "made {} request(s) after the connection had failed or been closed (it must not reconnect)",
                 made - want_requests.len()
+            )
+        } else if let Some(ms) = expected.unwatched_delay_ms {
+            format!(
+                "made {made} request(s), {} expected: the reconnection time was {ms} ms, so no request may come while the case watches",
+                want_requests.len()
             )
         } else {
             let extra = want_requests.len() + 1;
             // The response the request before the first extra one got.
-            let previous = case.scenario.responses.get(extra - 2).map_or(End::Hold, |r| r.end);
-            let why = if previous == End::Hold && extra >= 2 {
+            let previous = extra.checked_sub(2).map(|i| case.scenario.responses.get(i).map_or(End::Hold, |r| r.end));
+            let why = if previous == Some(End::Hold) {
                 format!(
                     ": request {extra} came while the server still held response {} open (the client dropped the stream itself)",
                     extra - 1
@@ -470,7 +478,11 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
         "served": served,
         "lines": core_lines(&expected.lines, options),
         "requests": requests,
-        "then": if expected.ends_closed { "no further request" } else { "the stream stays open" },
+        "then": match (expected.ends_closed, expected.unwatched_delay_ms) {
+            (true, _) => "no further request".to_owned(),
+            (false, Some(ms)) => format!("no further request while the case watches (the reconnection time is {ms} ms)"),
+            (false, None) => "the stream stays open".to_owned(),
+        },
     })
 }
 

@@ -20,6 +20,9 @@ pub struct Scenario {
     /// The harness writes `close` to the adapter's stdin once it has printed
     /// its first event.
     pub close_after_first_event: bool,
+    /// The harness writes `close` to the adapter's stdin once it has printed
+    /// its first error (a reconnection being waited for).
+    pub close_after_first_error: bool,
 }
 
 impl Scenario {

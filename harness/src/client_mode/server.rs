@@ -116,7 +116,8 @@ pub struct CaseRoute {
     log: Mutex<Vec<ObservedRequest>>,
     /// Requests beyond [`MAX_LOGGED_REQUESTS`], only counted.
     not_logged: std::sync::atomic::AtomicUsize,
-    last_end: Mutex<Option<Instant>>,
+    /// The latest request whose response body has ended, and when.
+    last_end: Mutex<Option<(usize, Instant)>>,
     /// Woken on every request.
     pub activity: Notify,
     /// Set to true when the case is over: held bodies end.
@@ -126,6 +127,17 @@ pub struct CaseRoute {
 }
 
 impl CaseRoute {
+    /// The body of the response to request `index` ended at `at`. A body of
+    /// an earlier request that ends later (a redirect's, which the client
+    /// need not read, its task scheduled late) is not the previous end of
+    /// the requests after it.
+    fn body_ended(&self, index: usize, at: Instant) {
+        let mut last = lock(&self.last_end);
+        if last.is_none_or(|(latest, _)| index >= latest) {
+            *last = Some((index, at));
+        }
+    }
+
     /// The requests so far.
     pub fn requests(&self) -> Vec<ObservedRequest> {
         lock(&self.log).clone()
@@ -291,9 +303,11 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
         route.activity.notify_waiters();
         return plain(StatusCode::SERVICE_UNAVAILABLE);
     }
-    let previous_end = *lock(&route.last_end);
+    let previous_end = lock(&route.last_end).map(|(_, at)| at);
     let version = crate::http_client::version_name(request.version());
-    lock(&route.log).push(ObservedRequest {
+    let mut log = lock(&route.log);
+    let index = log.len();
+    log.push(ObservedRequest {
         at: Instant::now(),
         path,
         method: request.method().as_str().to_owned(),
@@ -301,9 +315,10 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
         version,
         previous_end,
     });
+    drop(log);
     route.activity.notify_waiters();
     let response = lock(&route.script).pop_front().unwrap_or_else(Response::hold);
-    respond(route, response)
+    respond(route, index, response)
 }
 
 fn browser_page() -> HttpResponse<Body> {
@@ -343,7 +358,7 @@ impl Drop for Writing {
     }
 }
 
-fn respond(route: Arc<CaseRoute>, scripted: Response) -> HttpResponse<Body> {
+fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response) -> HttpResponse<Body> {
     let (frames, receiver) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
     let mut over = route.over.subscribe();
     let writing = Writing::start(route.clone());
@@ -382,7 +397,7 @@ fn respond(route: Arc<CaseRoute>, scripted: Response) -> HttpResponse<Body> {
                 let _ = over.wait_for(|over| *over).await;
             }
         }
-        *lock(&route.last_end) = Some(Instant::now());
+        route.body_ended(index, Instant::now());
         drop(frames);
     });
     let body = StreamBody::new(tokio_stream_from(receiver)).boxed();
@@ -521,6 +536,20 @@ mod tests {
         };
         assert_eq!(body, b"data: a\n\ndata: b");
         assert!(matches!(ended, Some(Err(_))), "the stream is reset, not ended: {ended:?}");
+    }
+
+    #[tokio::test]
+    async fn a_body_ending_late_is_not_the_previous_end_of_later_requests() {
+        let server = Server::start(Protocol::default()).await.expect("the server starts");
+        let route = server.mount(0, Vec::new());
+        let (first, second) = (Instant::now(), Instant::now() + std::time::Duration::from_millis(50));
+        // The second response's body ends first; the first's (a redirect's,
+        // say) only after it.
+        route.body_ended(1, first);
+        route.body_ended(0, second);
+        assert_eq!(lock(&route.last_end).map(|(_, at)| at), Some(first));
+        route.body_ended(2, second);
+        assert_eq!(lock(&route.last_end).map(|(_, at)| at), Some(second));
     }
 
     #[test]

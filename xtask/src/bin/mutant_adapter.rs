@@ -30,6 +30,22 @@ const BUGS: &[&str] = &[
     "block-id-as-last-event-id",
     "no-reconnect-delay",
     "partial-event-dispatched-on-error",
+    // What a retry value sets, and what carries over to the next connection.
+    "retry-leading-digits",
+    "retry-float",
+    "retry-python-int",
+    "retry-invalid-resets-default",
+    "retry-octal-leading-zero",
+    "retry-32-bit-wrap",
+    "retry-timer-overflow",
+    "retry-at-dispatch",
+    "retry-per-connection",
+    "error-backoff-ignores-retry",
+    "id-only-on-event",
+    "id-set-at-field",
+    "last-event-id-latin1",
+    "buffers-kept-across-connections",
+    "bom-only-first-connection",
     // Legal but against a SHOULD: a warning, which --strict makes a failure.
     "no-cache-control",
 ];
@@ -38,6 +54,11 @@ const BOM: &[u8] = b"\xEF\xBB\xBF";
 const DEFAULT_RECONNECTION_MS: u64 = 3000;
 const MAX_REDIRECTS: u32 = 20;
 const MAX_HEAD: usize = 64 * 1024;
+/// What `error-backoff-ignores-retry` waits after a broken connection.
+const ERROR_BACKOFF_MS: u64 = 1000;
+/// The longest delay JavaScript's `setTimeout` honours; beyond it the timer
+/// fires at once (`retry-timer-overflow`).
+const TIMER_MAX_MS: u64 = 2_147_483_647;
 
 /// Hostile behaviours (`--hostile NAME`): not a client at all, an adapter
 /// written to hurt the harness.
@@ -72,7 +93,15 @@ fn main() {
         for _ in std::io::stdin().lock().lines().map_while(Result::ok) {}
         std::process::exit(0);
     });
-    Client { bugs, last_event_id: String::new(), reconnection_ms: DEFAULT_RECONNECTION_MS }.run(url);
+    Client {
+        bugs,
+        last_event_id: String::new(),
+        reconnection_ms: DEFAULT_RECONNECTION_MS,
+        connections: 0,
+        broken: false,
+        kept_buffers: (String::new(), String::new()),
+    }
+    .run(url);
 }
 
 /// Misbehaves as `name` says until killed (or until stdout closes).
@@ -144,6 +173,13 @@ struct Client {
     bugs: Vec<String>,
     last_event_id: String,
     reconnection_ms: u64,
+    /// Connections made so far.
+    connections: u32,
+    /// The last connection broke (rather than its body ending).
+    broken: bool,
+    /// The data and event type buffers at the end of the last body (for the
+    /// buffers-kept-across-connections bug).
+    kept_buffers: (String, String),
 }
 
 impl Client {
@@ -158,6 +194,7 @@ impl Client {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     eprintln!("mutant adapter: {error}");
+                    self.broken = true;
                     Outcome::Reconnect
                 }
             };
@@ -175,13 +212,26 @@ impl Client {
                 }
                 _ => print(&json!({"kind": "error", "readyState": 0})),
             }
-            let wait = if self.has("no-reconnect-delay") { 0 } else { self.reconnection_ms };
+            let wait = if self.has("no-reconnect-delay") {
+                0
+            } else if self.broken && self.has("error-backoff-ignores-retry") {
+                ERROR_BACKOFF_MS
+            } else if self.reconnection_ms > TIMER_MAX_MS && self.has("retry-timer-overflow") {
+                0
+            } else {
+                self.reconnection_ms
+            };
             std::thread::sleep(Duration::from_millis(wait));
         }
     }
 
     /// One request and, for a good response, its body parsed to the end.
     fn connect(&mut self, url: &str) -> std::io::Result<Outcome> {
+        self.connections += 1;
+        self.broken = false;
+        if self.has("retry-per-connection") {
+            self.reconnection_ms = DEFAULT_RECONNECTION_MS;
+        }
         let (authority, target) = split_url(url)?;
         let mut stream = TcpStream::connect(&authority)?;
         let mut request =
@@ -189,11 +239,19 @@ impl Client {
         if !self.has("no-cache-control") {
             request.push_str("Cache-Control: no-cache\r\n");
         }
+        let mut request = request.into_bytes();
         if !self.last_event_id.is_empty() || self.has("empty-last-event-id-sent") {
-            request.push_str(&format!("Last-Event-ID: {}\r\n", self.last_event_id));
+            request.extend_from_slice(b"Last-Event-ID: ");
+            if self.has("last-event-id-latin1") {
+                // As Python's http.client encodes header values.
+                request.extend(self.last_event_id.chars().map(|c| u8::try_from(c).unwrap_or(b'?')));
+            } else {
+                request.extend_from_slice(self.last_event_id.as_bytes());
+            }
+            request.extend_from_slice(b"\r\n");
         }
-        request.push_str("Connection: close\r\n\r\n");
-        stream.write_all(request.as_bytes())?;
+        request.extend_from_slice(b"Connection: close\r\n\r\n");
+        stream.write_all(&request)?;
 
         let mut body = Body { stream, buffer: Vec::new() };
         let (status, headers) = body.read_head()?;
@@ -213,7 +271,12 @@ impl Client {
         let length = header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
         let mut parser = Parser::new(self);
         let clean = body.read_body(chunked, length, &mut |bytes| parser.feed(bytes));
+        let kept_buffers = (parser.data.clone(), parser.event_type.clone());
         let (broken_by_field, partial) = (parser.stopped, parser.take_partial());
+        self.broken = !clean;
+        if self.has("buffers-kept-across-connections") {
+            self.kept_buffers = kept_buffers;
+        }
         if broken_by_field {
             return Ok(Outcome::Reconnect);
         }
@@ -225,9 +288,74 @@ impl Client {
         Ok(Outcome::Reconnect)
     }
 
+    /// The reconnection time a `retry` field value sets, if any.
+    fn retry_ms(&self, value: &str) -> Option<u64> {
+        if self.has("retry-leading-digits") {
+            return leading_digits(value);
+        }
+        if self.has("retry-float") {
+            // Saturating: a negative value is 0.
+            return value.parse::<f64>().ok().filter(|ms| ms.is_finite()).map(|ms| ms as u64);
+        }
+        if self.has("retry-python-int") {
+            return python_int(value);
+        }
+        if value.is_empty() {
+            return None;
+        }
+        if !value.bytes().all(|b| b.is_ascii_digit()) {
+            return self.has("retry-invalid-resets-default").then_some(DEFAULT_RECONNECTION_MS);
+        }
+        if self.has("retry-32-bit-wrap") {
+            let ms = value.bytes().fold(0u32, |ms, d| ms.wrapping_mul(10).wrapping_add(u32::from(d - b'0')));
+            return Some(u64::from(ms));
+        }
+        if self.has("retry-octal-leading-zero") && value.len() > 1 && value.starts_with('0') {
+            return u64::from_str_radix(value, 8).ok();
+        }
+        Some(value.parse::<u64>().unwrap_or(u64::MAX))
+    }
+
     fn dispatch_line(&self, r#type: &str, data: &str) {
         print(&json!({"kind": "event", "type": r#type, "data": data, "lastEventId": self.last_event_id}));
     }
+}
+
+/// As C's `atoi` or JavaScript's `parseInt`: leading whitespace, a sign,
+/// then as many ASCII digits as there are; a negative value is 0.
+fn leading_digits(value: &str) -> Option<u64> {
+    let value = value.trim_start();
+    let (negative, value) = match value.strip_prefix(['+', '-']) {
+        Some(rest) => (value.starts_with('-'), rest),
+        None => (false, value),
+    };
+    let digits = &value[..value.bytes().take_while(u8::is_ascii_digit).count()];
+    let ms = digits.parse::<u64>().ok()?;
+    Some(if negative { 0 } else { ms })
+}
+
+/// As Python's `int(value)`: surrounding whitespace, a sign, Unicode decimal
+/// digits (here ASCII, fullwidth and Arabic-Indic), underscores between them.
+fn python_int(value: &str) -> Option<u64> {
+    let value = value.trim();
+    let (negative, value) = match value.strip_prefix(['+', '-']) {
+        Some(rest) => (value.starts_with('-'), rest),
+        None => (false, value),
+    };
+    if value.is_empty() || value.starts_with('_') || value.ends_with('_') || value.contains("__") {
+        return None;
+    }
+    let mut ms = 0u64;
+    for c in value.chars().filter(|&c| c != '_') {
+        let digit = match c {
+            '0'..='9' => u32::from(c) - u32::from('0'),
+            '\u{ff10}'..='\u{ff19}' => u32::from(c) - 0xff10,
+            '\u{0660}'..='\u{0669}' => u32::from(c) - 0x0660,
+            _ => return None,
+        };
+        ms = ms.saturating_mul(10).saturating_add(u64::from(digit));
+    }
+    Some(if negative { 0 } else { ms })
 }
 
 /// `http://host:port/path` as (`host:port`, `/path`).
@@ -384,15 +512,17 @@ struct Parser<'c> {
 
 impl<'c> Parser<'c> {
     fn new(client: &'c mut Client) -> Self {
+        let (data, event_type) = std::mem::take(&mut client.kept_buffers);
+        let at_start = client.connections == 1 || !client.has("bom-only-first-connection");
         Parser {
             client,
             pending: Vec::new(),
             scanned: 0,
-            at_start: true,
+            at_start,
             after_cr: false,
             cr_ended_chunk: false,
-            event_type: String::new(),
-            data: String::new(),
+            event_type,
+            data,
             id_buffer: String::new(),
             block_id: String::new(),
             block_retry: None,
@@ -467,13 +597,15 @@ impl<'c> Parser<'c> {
             "id" if !value.contains('\0') => {
                 self.id_buffer = value.to_owned();
                 self.block_id = value.to_owned();
+                if self.client.has("id-set-at-field") {
+                    self.client.last_event_id = value.to_owned();
+                }
             }
             "retry" => {
                 let value = if self.client.has("retry-space-not-parsed") { raw_value } else { value };
-                if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
-                    let ms = value.parse::<u64>().unwrap_or(u64::MAX);
+                if let Some(ms) = self.client.retry_ms(value) {
                     let ms = if self.client.has("retry-as-seconds") { ms.saturating_mul(1000) } else { ms };
-                    if self.client.has("retry-only-block-dropped") {
+                    if self.client.has("retry-only-block-dropped") || self.client.has("retry-at-dispatch") {
                         self.block_retry = Some(ms);
                     } else {
                         self.client.reconnection_ms = ms;
@@ -490,13 +622,21 @@ impl<'c> Parser<'c> {
     }
 
     fn dispatch(&mut self) {
-        self.client.last_event_id = self.id_buffer.clone();
+        if !self.client.has("id-only-on-event") {
+            self.client.last_event_id = self.id_buffer.clone();
+        }
         let block_id = std::mem::take(&mut self.block_id);
-        let block_retry = self.block_retry.take();
+        let mut block_retry = self.block_retry.take();
+        if self.client.has("retry-at-dispatch") {
+            if let Some(ms) = block_retry.take() {
+                self.client.reconnection_ms = ms;
+            }
+        }
         if self.data.is_empty() && !self.client.has("empty-event-dispatched") {
             self.event_type.clear();
             return;
         }
+        self.client.last_event_id = self.id_buffer.clone();
         if let Some(ms) = block_retry {
             self.client.reconnection_ms = ms;
         }
