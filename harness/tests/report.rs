@@ -1,6 +1,8 @@
 //! The report renderers over a small fixed report: JSON against the committed
 //! schema (reports/report.schema.json), Markdown and HTML as reviewed insta
-//! snapshots, JUnit's counts, and the exit status.
+//! snapshots, JUnit's counts, and the exit status; and over a large one: a
+//! report folder grows with its findings, not with the streams, and still
+//! shows each long value's first difference in all four files.
 
 use harness::report::{CaseReport, Report, Status};
 use serde_json::{Value, json};
@@ -79,7 +81,7 @@ fn all_four_files_are_written_from_the_same_data() {
     report.write_to(dir.path()).expect("written");
     let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect(name);
     let back: Report = serde_json::from_str(&read("report.json")).expect("report.json reads back");
-    assert_eq!(back, report);
+    assert_eq!(back, report.compacted(), "report.json holds the compacted report");
     assert_eq!(read("report.md"), report.to_markdown());
     assert_eq!(read("report.html"), report.to_html());
     assert_eq!(read("junit.xml"), report.to_junit());
@@ -101,7 +103,9 @@ fn markdown_lists_failures_first_with_a_reproduction() {
     assert!(at("## Failures") < at("## Warnings") && at("## Warnings") < at("## Information"));
     assert!(md.contains("To reproduce, serve:"));
     assert!(md.contains(r#""data: a\r\n\r\n""#), "the served bytes, every one visible");
-    assert!(md.contains("(https://html.spec.whatwg.org/multipage/server-sent-events.html#processField)"));
+    assert!(
+        md.contains("\n[1]: https://html.spec.whatwg.org/multipage/server-sent-events.html#processField\n")
+    );
     insta::assert_snapshot!("report_md", md);
 }
 
@@ -111,11 +115,12 @@ fn html_is_one_self_contained_page() {
     for external in ["<link", "src=\"http", "src='http", "@import", "url("] {
         assert!(!html.contains(external), "an external asset: {external}");
     }
-    assert!(html.contains("&lt;with&gt; &quot;markup&quot; &amp; more"), "titles are escaped");
+    assert!(html.contains("&lt;with&gt; \"markup\" &amp; more"), "titles are escaped");
     assert!(html.find("parse.b.fail") < html.find("parse.a.pass"), "failures come first");
     assert!(html.contains("ef bb bf 64 ff 0a"), "a hex view of the observed bytes");
     assert!(html.contains("64 61 74 61 3a 20 61 0d 0a 0d 0a"), "a hex view of the bytes served");
-    assert!(html.contains("data-status=\"fail\""));
+    assert!(html.contains("<details class=\"case fail\" open>"));
+    assert!(html.contains("<ul class=\"rows pass\">\n<li>parse.a.pass\n"), "a passing case is one short row");
     insta::assert_snapshot!("report_html", html);
 }
 
@@ -130,19 +135,184 @@ fn junit_has_one_testcase_per_case() {
 }
 
 #[test]
-fn compact_cuts_long_strings_of_passing_cases_only() {
+fn passing_cases_keep_a_digest_and_the_others_excerpts() {
     let mut report = fixed_report();
     let long = "x".repeat(10_000);
     for case in &mut report.cases {
         case.observed = json!({"lines": [{"data": long}]});
     }
-    report.compact(100);
+    report.compact();
     for case in &report.cases {
-        let data = case.observed["lines"][0]["data"].as_str().expect("a string");
         if matches!(case.status, Status::Pass | Status::Skip) {
-            assert!(data.len() < 200 && data.contains("9900 more bytes"), "{}: {data}", case.id);
+            let digest = case.observed.as_str().expect("a digest");
+            assert!(digest.starts_with("sha256:") && digest.len() == 15, "{}: {digest}", case.id);
         } else {
-            assert_eq!(data.len(), 10_000, "{} keeps every byte", case.id);
+            let excerpt = &case.observed["lines"][0]["data"]["excerpt"];
+            assert_eq!(excerpt["bytes"], 10_000, "{}: {excerpt}", case.id);
+            assert_eq!(excerpt["sha256"], harness::report::excerpt::sha256_hex(long.as_bytes()));
         }
     }
+    let again = report.compacted();
+    assert_eq!(again, report, "compaction is idempotent");
+}
+
+/// A big check: `PASSING` cases with 2 KiB bodies, `FAILING` cases whose
+/// expected and observed data are 1 MiB and differ near the end.
+const PASSING: usize = 600;
+const FAILING: usize = 50;
+const MIB: usize = 1 << 20;
+
+/// Where failing case `n`'s observed data first differs, and the bytes it
+/// has there.
+fn difference_of(n: usize) -> (usize, String) {
+    (MIB - 1000 - n, format!("DIFF{n:02}QQ"))
+}
+
+fn big_report() -> Report {
+    let spec: Vec<String> = [
+        "#event-stream-interpretation \"line by line\"",
+        "#processField \"data\"",
+        "#dispatchMessage step 3",
+        "#dispatchMessage step 5",
+    ]
+    .iter()
+    .map(|k| (*k).to_owned())
+    .collect();
+    // Titles and spec keys as long as most in the registry.
+    let title = "A data line with a long value and a blank line dispatch one event with exactly that data.";
+    let requests = json!([{"method": "GET", "path": "/c/1/events", "headers": {"accept": "text/event-stream", "host": "127.0.0.1:40000"}}]);
+    let mut cases = Vec::new();
+    for n in 0..PASSING {
+        let data: String = (0..2048).map(|i| char::from(b'a' + ((i + n) % 26) as u8)).collect();
+        cases.push(CaseReport {
+            id: format!("parse.family-{}.case-{n}.whole", n % 12),
+            title: title.to_owned(),
+            spec: spec.clone(),
+            status: Status::Pass,
+            expected: json!({"lines": [{"kind": "open"}, {"kind": "event", "data": data}], "served": [{"body": format!("data: {data}\n\n")}]}),
+            observed: json!({"lines": [{"kind": "open"}, {"kind": "event", "data": data}], "requests": requests}),
+            message: "as the standard says".to_owned(),
+            baseline: None,
+        });
+    }
+    for n in 0..FAILING {
+        let expected = "x".repeat(MIB);
+        let (offset, marker) = difference_of(n);
+        let mut observed = expected.clone();
+        observed.replace_range(offset..offset + marker.len(), &marker);
+        cases.push(CaseReport {
+            id: format!("parse.large.case-{n}.split"),
+            title: title.to_owned(),
+            spec: spec.clone(),
+            status: Status::Fail,
+            message: format!("event line 2 differs: expected {{\"data\":\"{expected}\"}}, observed {{\"data\":\"{observed}\"}}"),
+            expected: json!({"lines": [{"kind": "open"}, {"kind": "event", "data": expected}]}),
+            observed: json!({"lines": [{"kind": "open"}, {"kind": "event", "data": observed}], "requests": requests}),
+            baseline: None,
+        });
+    }
+    let mut report = Report::new("big adapter", "client", "2026-11-23T08:00:00Z".to_owned(), 1, cases);
+    report.transport = Some(harness::report::TransportSummary {
+        protocol: "HTTP/2".to_owned(),
+        tls: None,
+        certificate_verified: None,
+    });
+    report
+}
+
+/// A folder's four files stay within 0.5 KiB per passing or skipped case, 4
+/// KiB per other case and 64 KiB for the page, and still say for every long
+/// value where it first differs and what bytes are there.
+#[test]
+fn a_report_grows_with_its_findings_not_with_the_streams() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    big_report().write_to(dir.path()).expect("written");
+    // SSECHECK_KEEP_BIG_REPORT=DIR keeps a copy to look at.
+    if let Some(keep) = std::env::var_os("SSECHECK_KEEP_BIG_REPORT") {
+        big_report().write_to(std::path::Path::new(&keep)).expect("written");
+    }
+    let files = ["report.json", "report.md", "report.html", "junit.xml"];
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect(name);
+    let total: usize = files.iter().map(|f| read(f).len()).sum();
+    let budget = PASSING * 512 + FAILING * 4096 + 64 * 1024;
+    let sizes: Vec<(&str, usize)> = files.iter().map(|f| (*f, read(f).len())).collect();
+    assert!(total <= budget, "{total} bytes in the four files, more than {budget}: {sizes:?}");
+    let json: serde_json::Value = serde_json::from_str(&read("report.json")).expect("JSON");
+    let errors: Vec<String> = schema().iter_errors(&json).map(|e| e.to_string()).collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    let (md, html, junit, json_text) =
+        (read("report.md"), read("report.html"), read("junit.xml"), read("report.json"));
+    for file in [&md, &html, &junit, &json_text] {
+        assert!(
+            file.contains("ssecheck ") && file.contains("HTTP/2"),
+            "the tool and the transport are in every file"
+        );
+    }
+    for n in 0..FAILING {
+        let (offset, marker) = difference_of(n);
+        let id = format!("parse.large.case-{n}.split");
+        let hex: String = marker.bytes().map(|b| format!("{b:02x}")).collect();
+        let spaced: Vec<String> = marker.bytes().map(|b| format!("{b:02x}")).collect();
+        // The id (junit splits it into family and name), the offset, and
+        // the bytes there, as hex and as text.
+        assert!(
+            json_text.contains(&format!("\"id\":\"{id}\""))
+                && json_text.contains(&format!("\"offset\":{offset},")),
+            "{id} in report.json"
+        );
+        assert!(json_text.contains(&hex) && json_text.contains(&marker), "{id}: bytes in report.json");
+        assert!(
+            md.contains(&format!("`{id}`")) && md.contains(&format!("first difference at byte {offset}")),
+            "{id} in report.md"
+        );
+        assert!(
+            md.contains(&marker) && md.contains(&format!("{} {}", &hex[..8], &hex[8..])),
+            "{id}: bytes in report.md"
+        );
+        assert!(
+            html.contains(&format!("<code>{id}</code>"))
+                && html.contains(&format!("first difference at byte {offset}")),
+            "{id} in report.html"
+        );
+        assert!(
+            html.contains(&marker) && html.contains(&spaced[..4].join(" ")),
+            "{id}: bytes in report.html"
+        );
+        assert!(
+            junit.contains(&format!("name=\"case-{n}.split\""))
+                && junit.contains(&format!("first difference at byte {offset}")),
+            "{id} in junit.xml"
+        );
+        assert!(junit.contains(&marker) && junit.contains(&hex), "{id}: bytes in junit.xml");
+    }
+}
+
+#[test]
+fn keep_bytes_writes_every_byte_beside_the_report() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut report = fixed_report();
+    let long = "y".repeat(5000);
+    report.cases[1].observed = json!({"lines": [{"data": long}]});
+    let kept = report.compact_keeping_bytes();
+    report.write_with_bytes(dir.path(), &kept).expect("written");
+    let sha = harness::report::excerpt::sha256_hex(long.as_bytes());
+    let file = format!("bytes/{sha}.bin");
+    assert_eq!(report.cases[1].observed["lines"][0]["data"]["excerpt"]["file"], file.as_str());
+    assert_eq!(std::fs::read(dir.path().join(&file)).expect("the kept bytes"), long.as_bytes());
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).expect("report.json"))
+            .expect("JSON");
+    assert!(schema().is_valid(&json));
+}
+
+/// report.json of an earlier version (whole values, pretty-printed) still
+/// reads, and renders compacted.
+#[test]
+fn an_earlier_report_json_still_reads() {
+    let mut old = serde_json::to_value(fixed_report()).expect("serializes");
+    old["cases"][1]["observed"] = json!({"lines": [{"data": "z".repeat(3000)}]});
+    let text = serde_json::to_string_pretty(&old).expect("JSON");
+    let report: Report = serde_json::from_str(&text).expect("an earlier report reads");
+    assert!(report.to_json().len() < 6000, "{}", report.to_json());
+    assert!(report.to_markdown().contains("3000 bytes, sha256 "));
 }

@@ -7,6 +7,7 @@ mod fuzz;
 mod matrix;
 mod matrix_report;
 mod parse;
+mod rerender_report;
 
 use std::process::ExitCode;
 
@@ -37,6 +38,9 @@ enum Command {
     /// Render reports of several implementations side by side: one HTML page
     /// and one Markdown table, implementations as columns, cases as rows.
     MatrixReport(matrix_report::Args),
+    /// Write a report's four files again from its report.json (of this
+    /// version or an earlier one) with this version's renderers.
+    RerenderReport(rerender_report::Args),
     /// Install the third-party clients or servers of harness-adapters/ at
     /// their pinned versions, check each, and write reports/<kind>/<name>/
     /// and the matrix pages.
@@ -66,6 +70,7 @@ fn main() -> ExitCode {
         Command::Bench(args) => bench::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::MatrixReport(args) => matrix_report::run(&args),
+        Command::RerenderReport(args) => rerender_report::run(&args),
         Command::Matrix(args) => matrix::run(&args),
     })
 }

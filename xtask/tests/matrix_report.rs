@@ -64,3 +64,30 @@ fn columns_are_implementations_and_rows_are_cases() {
     assert_eq!(output.status.code(), Some(2));
     assert_eq!(String::from_utf8_lossy(&output.stderr).lines().count(), 1);
 }
+
+/// `rerender-report` writes the four files again from a report.json of an
+/// earlier version (pretty-printed, every byte kept), compacted.
+#[test]
+fn an_earlier_report_is_rendered_again_compacted() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut old = report("lib-a", &[("parse.same", Status::Pass), ("parse.differs", Status::Fail)]);
+    old.cases[1].observed = serde_json::json!({"lines": [{"data": "x".repeat(1 << 20)}]});
+    let path = dir.path().join("old.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&old).expect("JSON")).expect("written");
+    let out = dir.path().join("new");
+    let output = Command::new(env!("CARGO_BIN_EXE_xtask"))
+        .arg("rerender-report")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(0), "{}", String::from_utf8_lossy(&output.stderr));
+    let json = std::fs::read(out.join("report.json")).expect("report.json");
+    assert!(json.len() < 4096, "{} bytes", json.len());
+    let again: Report = serde_json::from_slice(&json).expect("reads back");
+    assert_eq!(again.cases[1].observed["lines"][0]["data"]["excerpt"]["bytes"], 1 << 20);
+    for file in ["report.md", "report.html", "junit.xml"] {
+        assert!(std::fs::metadata(out.join(file)).expect(file).len() < 16_384, "{file}");
+    }
+}

@@ -15,7 +15,7 @@ use crate::client_mode::{self, adapter::AdapterCommand, cases::Need};
 use crate::http_client;
 use crate::reference_server::{self, ReferenceServer};
 use crate::registry::{self, Entry, Mode};
-use crate::report::{CaseReport, Report, Status, TransportSummary, rfc3339};
+use crate::report::{CaseReport, KeptBytes, Report, Status, TransportSummary, rfc3339};
 use crate::server_mode;
 use crate::tls::Trust;
 
@@ -157,6 +157,11 @@ pub struct Args {
     /// [default: reports/<target-name>/, or reports/self-check/{server,client}/].
     #[arg(long, value_name = "DIR")]
     out: Option<PathBuf>,
+    /// Also write every byte of each long value the report shows as an
+    /// excerpt into bytes/<sha256>.bin beside report.json (arrays as
+    /// .json), named from the excerpt.
+    #[arg(long)]
+    keep_bytes: bool,
     /// What stdout gets: a human summary, or the report as one JSON line.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -191,10 +196,6 @@ enum Format {
     /// The report, as report.json holds it, on one line.
     Json,
 }
-
-/// The longest string kept in the data of a passing case (see
-/// [`Report::compact`]).
-const PASSING_STRING_LIMIT: usize = 2048;
 
 /// One finished (or interrupted) check and where its report went.
 #[derive(Debug)]
@@ -526,7 +527,6 @@ fn finish(
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
     report.transport = transport;
-    report.compact(PASSING_STRING_LIMIT);
     report.mark_known_deviations(&args.known_deviations);
     if args.strict {
         report.make_strict();
@@ -534,7 +534,16 @@ fn finish(
     if let (Some(baseline), Some(path)) = (baseline, &args.baseline) {
         report.compare_with(baseline, &path.display().to_string());
     }
-    report.write_to(out).with_context(|| format!("cannot write the report to {}", out.display()))?;
+    // Long values become excerpts (with --keep-bytes, their bytes go beside).
+    let kept = if args.keep_bytes {
+        report.compact_keeping_bytes()
+    } else {
+        report.compact();
+        KeptBytes::new()
+    };
+    report
+        .write_with_bytes(out, &kept)
+        .with_context(|| format!("cannot write the report to {}", out.display()))?;
     match args.format {
         Format::Human => print_summary(&report, out)?,
         Format::Json => writeln!(std::io::stdout().lock(), "{}", serde_json::to_string(&report)?)?,

@@ -1,20 +1,30 @@
 //! report.html: one self-contained page (inline style and script, no
-//! external assets): the summary, filters by status and by id, and every case
-//! as an expandable entry with its message and spec links; cases that need
-//! attention also show the expected and observed data and a hex view of the
-//! bytes served or sent.
+//! external assets): the summary, filters by status and by id, every case
+//! that needs attention as an expandable entry (message, spec links, where
+//! expected and observed first part, hex views of the bytes served or sent,
+//! every long value as an excerpt: length, SHA-256, first and last bytes, hex
+//! around the first difference; expected and observed whole when short), and
+//! the passing and skipped cases one short row each. The script filters and
+//! makes the spec links' hrefs from their anchors (the URLs would be a good
+//! part of a short case).
 
 use std::fmt::Write as _;
 
 use serde_json::Value;
 
-use super::junit::xml_escape as escape;
-use super::{CaseReport, Report, STATUS_ORDER, Status, pretty, spec_url};
+use super::excerpt::{Excerpt, Shown, hex_body};
+use super::junit::{text_escape as text, xml_escape as escape};
+use super::view::{
+    EndsShown, brief, by_field, describe, first_difference, hex_rows, long_values, plain_ascii,
+    spec_by_anchor, window_bytes,
+};
+use super::{CaseReport, Report, STATUS_ORDER, Status};
 
-/// The most bytes shown in one hex view.
-const HEX_LIMIT: usize = 4096;
-/// The most bytes of pretty JSON shown for one value of a case.
-const DETAIL_LIMIT: usize = 20_000;
+/// Expected and observed are shown whole when their JSON together is at most
+/// this long.
+const DETAIL_LIMIT: usize = 900;
+/// The most bytes of JSON shown for a value of the first difference.
+const BRIEF_LIMIT: usize = 400;
 
 const STYLE: &str = r#"
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem; padding: 1rem 1.5rem; color: #1d1d1f; }
@@ -27,10 +37,12 @@ h1 { font-size: 1.4rem; margin-bottom: .2rem; } .meta { color: #555; margin-top:
 .badge { display: inline-block; min-width: 2.6rem; text-align: center; border-radius: .3rem; padding: 0 .3rem; font-size: .8rem; }
 #search { padding: .35rem .5rem; min-width: 18rem; border: 1px solid #0003; border-radius: .4rem; }
 details { border-left: 4px solid var(--c); margin: .25rem 0; padding: .2rem .6rem; background: #fafafa; }
+ul.rows { padding: 0; margin: .25rem 0; } ul.rows li { list-style: none; margin: 1px 0; padding: 0 .6rem; border-left: 4px solid var(--c); font: 13px ui-monospace, monospace; }
 details[open] { background: #fff; box-shadow: 0 1px 3px #0002; }
 summary { cursor: pointer; } summary code { font-weight: 600; }
 pre { background: #f4f4f6; padding: .5rem; overflow: auto; max-height: 28rem; font-size: 12.5px; }
 .hex td { font: 12.5px ui-monospace, monospace; padding: 0 .6rem 0 0; white-space: pre; }
+dl.long dt { font-family: ui-monospace, monospace; margin-top: .4rem; } dl.long dd { margin-left: 1rem; }
 .hex td:first-child { color: #888; }
 .empty { color: #888; font-style: italic; }
 "#;
@@ -40,47 +52,52 @@ function applyFilters() {
   const shown = new Set([...document.querySelectorAll('.counts input:checked')].map(i => i.value));
   const text = document.getElementById('search').value.trim().toLowerCase();
   let visible = 0;
-  for (const c of document.querySelectorAll('details.case')) {
-    const on = shown.has(c.dataset.status) && (!text || c.dataset.id.toLowerCase().includes(text)
-      || c.querySelector('summary').textContent.toLowerCase().includes(text));
+  for (const c of document.querySelectorAll('details.case, ul.rows li')) {
+    const on = shown.has((c.closest('ul') || c).classList[1])
+      && (!text || (c.querySelector('summary') || c).textContent.toLowerCase().includes(text));
     c.hidden = !on; if (on) visible++;
   }
   document.getElementById('visible').textContent = visible;
 }
 document.querySelectorAll('.counts input, #search').forEach(e => e.addEventListener('input', applyFilters));
+for (const a of document.querySelectorAll('a[data-spec]')) {
+  const [standard, anchor] = a.dataset.spec.split('#');
+  a.href = (STANDARDS[standard] || STANDARDS['']) + '#' + anchor;
+}
 applyFilters();
 "#;
 
 impl Report {
     /// The page, from the same data as report.json.
     pub fn to_html(&self) -> String {
+        let report = self.compacted();
         let mut html = String::new();
-        let title = format!("ssecheck {} report: {}", self.mode, self.target);
+        let title = format!("ssecheck {} report: {}", report.mode, report.target);
         let _ = write!(
             html,
             "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
              <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
              <title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n<h1>{}</h1>\n",
-            escape(&title),
-            escape(&title)
+            text(&title),
+            text(&title)
         );
         let _ = writeln!(
             html,
             "<p class=\"meta\">{} · standard snapshot {} · started {} · {:.1} s · exit status {}</p>",
-            escape(&self.tool),
-            escape(&self.spec),
-            escape(&self.started),
-            self.duration_ms as f64 / 1000.0,
-            self.exit_code()
+            text(&report.tool),
+            text(&report.spec),
+            text(&report.started),
+            report.duration_ms as f64 / 1000.0,
+            report.exit_code()
         );
-        if let Some(transport) = &self.transport {
-            let _ = write!(html, "<p class=\"meta\">Transport: {}</p>", escape(&transport.describe()));
+        if let Some(transport) = &report.transport {
+            let _ = write!(html, "<p class=\"meta\">Transport: {}</p>", text(&transport.describe()));
         }
-        if let Some(baseline) = &self.baseline {
+        if let Some(baseline) = &report.baseline {
             let _ = writeln!(
                 html,
                 "<p class=\"meta\">Against the baseline {}: <strong>{} new failure(s)</strong>, {} fixed, {} unchanged.</p>",
-                escape(&baseline.report),
+                text(&baseline.report),
                 baseline.new_fail,
                 baseline.fixed,
                 baseline.unchanged
@@ -89,13 +106,13 @@ impl Report {
         html.push_str("<div class=\"counts\">\n");
         for status in STATUS_ORDER {
             // Passing cases start hidden on a report with anything else to show.
-            let checked = status != Status::Pass || self.summary.pass == self.cases.len();
+            let checked = status != Status::Pass || report.summary.pass == report.cases.len();
             let _ = writeln!(
                 html,
                 "<label class=\"{0}\"><input type=\"checkbox\" value=\"{0}\"{1}>{2} {0}</label>",
                 status.name(),
                 if checked { " checked" } else { "" },
-                self.summary.count(status)
+                report.summary.count(status)
             );
         }
         html.push_str(
@@ -104,20 +121,41 @@ impl Report {
         let _ = writeln!(
             html,
             "</div>\n<p class=\"meta\"><span id=\"visible\">{}</span> cases shown</p>",
-            self.cases.len()
+            report.cases.len()
         );
         let mut first = true;
-        for status in STATUS_ORDER {
-            for case in self.cases.iter().filter(|c| c.status == status) {
+        for status in [Status::Fail, Status::Warn, Status::Info] {
+            for case in report.cases.iter().filter(|c| c.status == status) {
                 // The first case that needs attention starts open.
-                write_case(&mut html, case, first && status != Status::Pass);
+                write_case(&mut html, case, first);
                 first = false;
             }
         }
-        if self.cases.is_empty() {
+        // The others, one short row each (their data is a digest in report.json).
+        for status in [Status::Skip, Status::Pass] {
+            let mut rows = report.cases.iter().filter(|c| c.status == status).peekable();
+            if rows.peek().is_none() {
+                continue;
+            }
+            let _ = writeln!(html, "<ul class=\"rows {}\">", status.name());
+            for case in rows {
+                let _ = write!(html, "<li>{}", text(&case.id));
+                if status == Status::Skip {
+                    let _ = write!(html, " {}", text(&case.message));
+                }
+                html.push('\n');
+            }
+            html.push_str("</ul>\n");
+        }
+        if report.cases.is_empty() {
             html.push_str("<p class=\"empty\">No case ran.</p>\n");
         }
-        let _ = write!(html, "<script>{SCRIPT}</script>\n</body>\n</html>\n");
+        let _ = write!(
+            html,
+            "<script>\nconst STANDARDS = {{'': '{}', fetch: '{}'}};{SCRIPT}</script>\n</body>\n</html>\n",
+            spec_impl::SPEC_URL,
+            super::FETCH_URL
+        );
         html
     }
 }
@@ -126,40 +164,120 @@ fn write_case(html: &mut String, case: &CaseReport, open: bool) {
     let status = case.status.name();
     let _ = writeln!(
         html,
-        "<details class=\"case {status}\" data-status=\"{status}\" data-id=\"{}\"{}>\n\
+        "<details class=\"case {status}\"{}>\n\
          <summary><span class=\"badge\">{status}</span> <code>{}</code> {}{}</summary>",
-        escape(&case.id),
         if open { " open" } else { "" },
-        escape(&case.id),
-        escape(&case.title),
+        text(&case.id),
+        text(&case.title),
         case.baseline.map_or(String::new(), |mark| format!(" <em>({})</em>", mark.name()))
     );
-    let _ = writeln!(html, "<p>{}</p>", escape(&case.message));
-    let links: Vec<String> = case
-        .spec
-        .iter()
-        .map(|key| format!("<a href=\"{}\">{}</a>", escape(&spec_url(key)), escape(key)))
-        .collect();
+    let _ = writeln!(html, "<p>{}</p>", text(&case.message));
+    let links = spec_links(&case.spec);
     if !links.is_empty() {
-        let _ = writeln!(html, "<p>Spec: {}</p>", links.join(", "));
+        let _ = writeln!(html, "<p>Spec: {}</p>", links.join("; "));
     }
-    if matches!(case.status, Status::Pass | Status::Skip) {
-        // Keeps the page light: what passed is in report.json.
-        html.push_str("<p class=\"empty\">Expected and observed data: see report.json.</p>\n</details>\n");
-        return;
+    // Between long strings, the long values below show it.
+    if let Some(difference) =
+        first_difference(&case.expected, &case.observed).filter(|d| !d.at_long_strings())
+    {
+        let at = if difference.path.is_empty() { "the top".to_owned() } else { text(&difference.path) };
+        let _ = write!(
+            html,
+            "<h4>First difference at <code>{at}</code></h4>\n<pre>expected: {}\nobserved: {}",
+            text(&brief(difference.expected, BRIEF_LIMIT)),
+            text(&brief(difference.observed, BRIEF_LIMIT))
+        );
+        if let Some(items) = &difference.items {
+            let end = items.from + items.expected.len().max(items.observed.len());
+            for (side, around) in [("expected", items.expected), ("observed", items.observed)] {
+                let _ = write!(
+                    html,
+                    "\n{side} {}[{}..{end}]: {}",
+                    text(&items.path),
+                    items.from,
+                    text(&brief(Some(&Value::Array(around.to_vec())), BRIEF_LIMIT))
+                );
+            }
+        }
+        html.push_str("</pre>\n");
     }
     for (label, value) in [("Expected", &case.expected), ("Observed", &case.observed)] {
-        let _ = writeln!(html, "<h4>{label}</h4>\n<pre>{}</pre>", escape(&pretty(value, DETAIL_LIMIT)));
         for (path, bytes) in bodies(value) {
-            let _ = writeln!(html, "<h4>{label}: {} as bytes</h4>", escape(&path));
-            write_hex(html, &bytes);
+            let _ = writeln!(html, "<h4>{label}: <code>{}</code> as bytes</h4>", text(&path));
+            write_hex(html, &bytes, 0);
         }
+    }
+    let long: Vec<(String, Shown)> = long_values(&case.expected, "expected")
+        .into_iter()
+        .chain(long_values(&case.observed, "observed"))
+        .collect();
+    if !long.is_empty() {
+        html.push_str("<h4>Long values</h4>\n<dl class=\"long\">\n");
+        let mut ends = EndsShown::default();
+        for (path, shown) in &long {
+            let _ = writeln!(html, "<dt>{}</dt><dd>{}", text(path), text(&describe(path, shown)));
+            if let Shown::Bytes(excerpt) = shown {
+                write_excerpt(html, excerpt, ends.same_as(excerpt, path));
+            }
+            html.push_str("</dd>\n");
+        }
+        html.push_str("</dl>\n");
+    }
+    let (expected, observed) = (by_field(&case.expected), by_field(&case.observed));
+    if expected.len() + observed.len() <= DETAIL_LIMIT {
+        let _ = writeln!(html, "<h4>Expected</h4>\n<pre>{}</pre>", text(&expected));
+        let _ = writeln!(html, "<h4>Observed</h4>\n<pre>{}</pre>", text(&observed));
+    } else {
+        html.push_str("<p class=\"empty\">Expected and observed: in report.json.</p>\n");
     }
     html.push_str("</details>\n");
 }
 
-/// Every `body` in `value` (a string, or `{"hex": ...}` for bytes that are
-/// not UTF-8), with where it was found.
+/// The spec keys as one link per anchor, each followed by the words its
+/// keys quote: `#processField "event", "id"`.
+fn spec_links(keys: &[String]) -> Vec<String> {
+    spec_by_anchor(keys)
+        .into_iter()
+        .map(|(anchor, words)| {
+            // The script makes the href (the URLs would be most of a short case).
+            format!(
+                "<a data-spec=\"{}\">{}</a>{}{}",
+                escape(anchor),
+                text(anchor),
+                if words.is_empty() { "" } else { " " },
+                text(&words.join(", "))
+            )
+        })
+        .collect()
+}
+
+/// An excerpt: hex around its first difference, its first and last bytes.
+fn write_excerpt(html: &mut String, excerpt: &Excerpt, same_ends: Option<String>) {
+    if let (Some((at, bytes)), Some(difference)) = (window_bytes(excerpt), &excerpt.first_difference) {
+        write_hex(html, &bytes, at);
+        if !plain_ascii(&difference.text) {
+            let quoted = brief(Some(&Value::String(difference.text.clone())), usize::MAX);
+            let _ = writeln!(html, "<pre>text from byte {at}: {}</pre>", text(&quoted));
+        }
+    }
+    if let Some(path) = same_ends.filter(|_| !excerpt.head.is_empty()) {
+        let _ = write!(html, "<p>Starts and ends as {}.</p>", text(&path));
+    } else if !excerpt.head.is_empty() {
+        let _ = write!(
+            html,
+            "<pre>starts: {}\nends:   {}</pre>",
+            text(&brief(Some(&Value::String(excerpt.head.clone())), usize::MAX)),
+            text(&brief(Some(&Value::String(excerpt.tail.clone())), usize::MAX))
+        );
+    }
+    if let Some(file) = &excerpt.file {
+        let _ = write!(html, "<p>Every byte: <a href=\"{0}\">{0}</a></p>", escape(file));
+    }
+}
+
+/// Every short `body` in `value` (a string, or `{"hex": ...}` for bytes that
+/// are not UTF-8), with where it was found; long ones are excerpts, shown
+/// with the long values.
 fn bodies(value: &Value) -> Vec<(String, Vec<u8>)> {
     fn walk(value: &Value, path: String, found: &mut Vec<(String, Vec<u8>)>) {
         match value {
@@ -168,10 +286,8 @@ fn bodies(value: &Value) -> Vec<(String, Vec<u8>)> {
                     let here = if path.is_empty() { key.clone() } else { format!("{path}.{key}") };
                     match (key.as_str(), inner) {
                         ("body", Value::String(text)) => found.push((here, text.as_bytes().to_vec())),
-                        ("body", Value::Object(hex)) => {
-                            if let Some(bytes) = hex.get("hex").and_then(Value::as_str).and_then(from_hex) {
-                                found.push((here, bytes));
-                            }
+                        ("body", other) if hex_body(other).is_some() => {
+                            found.push((here, hex_body(other).unwrap_or_default()));
                         }
                         _ => walk(inner, here, found),
                     }
@@ -190,36 +306,16 @@ fn bodies(value: &Value) -> Vec<(String, Vec<u8>)> {
     found
 }
 
-fn from_hex(text: &str) -> Option<Vec<u8>> {
-    (0..text.len())
-        .step_by(2)
-        .map(|i| text.get(i..i + 2).and_then(|pair| u8::from_str_radix(pair, 16).ok()))
-        .collect()
-}
-
-/// A hex dump: offset, 16 bytes in hex, the same bytes as ASCII.
-fn write_hex(html: &mut String, bytes: &[u8]) {
+/// A hex dump of `bytes`, which start at `offset`: offset, 16 bytes in hex,
+/// the same bytes as ASCII.
+fn write_hex(html: &mut String, bytes: &[u8], offset: usize) {
     if bytes.is_empty() {
         html.push_str("<p class=\"empty\">(no bytes)</p>\n");
         return;
     }
     html.push_str("<table class=\"hex\">\n");
-    for (row, chunk) in bytes[..bytes.len().min(HEX_LIMIT)].chunks(16).enumerate() {
-        let hex: Vec<String> = chunk.iter().map(|b| format!("{b:02x}")).collect();
-        let ascii: String = chunk
-            .iter()
-            .map(|&b| if b.is_ascii_graphic() || b == b' ' { char::from(b) } else { '.' })
-            .collect();
-        let _ = writeln!(
-            html,
-            "<tr><td>{:08x}</td><td>{:<47}</td><td>{}</td></tr>",
-            row * 16,
-            hex.join(" "),
-            escape(&ascii)
-        );
+    for (at, hex, ascii) in hex_rows(bytes, offset) {
+        let _ = writeln!(html, "<tr><td>{at}<td>{hex:<47}<td>{}", text(&ascii));
     }
     html.push_str("</table>\n");
-    if bytes.len() > HEX_LIMIT {
-        let _ = writeln!(html, "<p class=\"empty\">... {} bytes in all</p>", bytes.len());
-    }
 }

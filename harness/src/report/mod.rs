@@ -1,15 +1,30 @@
 //! The report of one check (../shared/contracts.md section 5): the data, and
 //! report.json, report.md, report.html and junit.xml rendered from it. Nothing below this
 //! layer prints or exits.
+//!
+//! A report grows with its findings, not with the streams ([`Report::compact`],
+//! which every file is written from): a passing or skipped case keeps id,
+//! title, spec, status and message, and a digest of its expected and observed
+//! data (its id reproduces them); in the others every long string, body or
+//! array is an [`excerpt`] (length, SHA-256, first and last bytes or items, and
+//! the bytes around the first difference from its counterpart, in hex and
+//! text) and a long message keeps its two ends. report.json holds the excerpts
+//! (one case a line); report.md, report.html and junit.xml show them with
+//! where expected and observed first part; `--keep-bytes` writes the whole
+//! values beside report.json (`bytes/<sha256>.bin`). report.json of earlier
+//! versions (whole values) still reads: `expected` and `observed` are any JSON.
 
 use std::path::Path;
 
+pub mod excerpt;
 mod html;
 mod junit;
 pub use junit::xml_escape;
 mod markdown;
 pub mod matrix;
+mod view;
 
+pub use excerpt::KeptBytes;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -256,37 +271,53 @@ impl Report {
         }
     }
 
-    /// Keeps reports small enough to commit: in the data of cases that
-    /// passed or were skipped, strings longer than `limit` bytes and arrays
-    /// longer than 64 items are cut (the cut says how much is missing). Failures, warnings and info keep every
-    /// byte: they are what a reader reproduces.
-    pub fn compact(&mut self, limit: usize) {
-        const LONG_ARRAY: usize = 64;
-        fn shorten(value: &mut Value, limit: usize) {
-            match value {
-                Value::String(text) if text.len() > limit => {
-                    let cut = cut_point(text, limit);
-                    let missing = text.len() - cut;
-                    text.truncate(cut);
-                    text.push_str(&format!("... [{missing} more bytes not kept for a passing case]"));
-                }
-                Value::Array(items) => {
-                    if items.len() > LONG_ARRAY {
-                        let missing = items.len() - LONG_ARRAY;
-                        items.truncate(LONG_ARRAY);
-                        items.push(Value::String(format!(
-                            "... [{missing} more items not kept for a passing case]"
-                        )));
-                    }
-                    items.iter_mut().for_each(|item| shorten(item, limit));
-                }
-                Value::Object(object) => object.values_mut().for_each(|item| shorten(item, limit)),
-                _ => {}
-            }
+    /// Makes the report grow with its findings, not with the streams: a
+    /// passing or skipped case keeps only a digest of its expected and
+    /// observed data (its id reproduces them); in the others, long strings,
+    /// bodies and arrays become excerpts ([`excerpt`]) and a long message keeps
+    /// its two ends. Idempotent; [`Report::write_to`] does it to what it writes.
+    pub fn compact(&mut self) {
+        self.compact_cases(None);
+    }
+
+    /// [`Report::compact`], also returning every byte of each excerpt by the
+    /// file beside report.json its excerpt names (`--keep-bytes`).
+    pub fn compact_keeping_bytes(&mut self) -> KeptBytes {
+        let mut kept = KeptBytes::new();
+        self.compact_cases(Some(&mut kept));
+        kept
+    }
+
+    fn compact_cases(&mut self, mut kept: Option<&mut KeptBytes>) {
+        for case in &mut self.cases {
+            compact_case(case, kept.as_deref_mut());
         }
-        for case in self.cases.iter_mut().filter(|c| matches!(c.status, Status::Pass | Status::Skip)) {
-            shorten(&mut case.expected, limit);
-            shorten(&mut case.observed, limit);
+    }
+
+    /// A compacted copy (made case by case: a report with long values is
+    /// never held twice).
+    pub fn compacted(&self) -> Self {
+        let Self { tool, spec, target, mode, started, duration_ms, summary, cases, baseline, transport } =
+            self;
+        let cases = cases
+            .iter()
+            .map(|case| {
+                let mut case = case.clone();
+                compact_case(&mut case, None);
+                case
+            })
+            .collect();
+        Self {
+            tool: tool.clone(),
+            spec: spec.clone(),
+            target: target.clone(),
+            mode: mode.clone(),
+            started: started.clone(),
+            duration_ms: *duration_ms,
+            summary: *summary,
+            cases,
+            baseline: baseline.clone(),
+            transport: transport.clone(),
         }
     }
 
@@ -332,14 +363,39 @@ impl Report {
         self.baseline = Some(summary);
     }
 
-    /// Writes report.json, report.md, report.html and junit.xml into `dir` (created).
+    /// report.json: the report's fields one a line and each case on one line
+    /// (a case is what a diff of two runs should show whole), compacted.
+    pub fn to_json(&self) -> String {
+        let mut out = Vec::new();
+        let mut serializer = serde_json::Serializer::with_formatter(&mut out, OneCasePerLine::default());
+        // Serializing plain data into memory cannot fail.
+        let _ = self.compacted().serialize(&mut serializer);
+        String::from_utf8(out).unwrap_or_default() + "\n"
+    }
+
+    /// Writes report.json, report.md, report.html and junit.xml into `dir`
+    /// (created), compacted.
     pub fn write_to(&self, dir: &Path) -> std::io::Result<()> {
+        self.write_with_bytes(dir, &KeptBytes::new())
+    }
+
+    /// [`Report::write_to`], and each of `kept` (from
+    /// [`Report::compact_keeping_bytes`]) into the file its name says
+    /// (`bytes/<sha256>.bin`).
+    pub fn write_with_bytes(&self, dir: &Path, kept: &KeptBytes) -> std::io::Result<()> {
         std::fs::create_dir_all(dir)?;
-        let json = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(dir.join("report.json"), json + "\n")?;
-        std::fs::write(dir.join("report.md"), self.to_markdown())?;
-        std::fs::write(dir.join("junit.xml"), self.to_junit())?;
-        std::fs::write(dir.join("report.html"), self.to_html())?;
+        let report = self.compacted();
+        std::fs::write(dir.join("report.json"), report.to_json())?;
+        std::fs::write(dir.join("report.md"), report.to_markdown())?;
+        std::fs::write(dir.join("junit.xml"), report.to_junit())?;
+        std::fs::write(dir.join("report.html"), report.to_html())?;
+        for (name, bytes) in kept {
+            let path = dir.join(name);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, bytes)?;
+        }
         Ok(())
     }
 
@@ -353,13 +409,27 @@ impl Report {
     }
 }
 
+/// See [`Report::compact`].
+fn compact_case(case: &mut CaseReport, kept: Option<&mut KeptBytes>) {
+    excerpt::shorten_message(&mut case.message);
+    if matches!(case.status, Status::Pass | Status::Skip) {
+        case.expected = excerpt::digest(&case.expected);
+        case.observed = excerpt::digest(&case.observed);
+    } else {
+        excerpt::compact_pair(&mut case.expected, &mut case.observed, kept);
+    }
+}
+
+/// The Fetch standard, which `fetch#` citation keys point into.
+pub const FETCH_URL: &str = "https://fetch.spec.whatwg.org/";
+
 /// The URL of a citation key's anchor (`#anchor words` in the HTML
 /// standard, `fetch#anchor` in Fetch).
 pub fn spec_url(key: &str) -> String {
     let (standard, rest) = key.split_once('#').map_or(("", key), |(standard, anchor)| (standard, anchor));
     let fragment = rest.split(' ').next().unwrap_or(rest);
     let base = match standard {
-        "fetch" => "https://fetch.spec.whatwg.org/",
+        "fetch" => FETCH_URL,
         _ => spec_impl::SPEC_URL,
     };
     format!("{base}#{fragment}")
@@ -370,19 +440,99 @@ pub fn spec_link(key: &str) -> String {
     format!("[`{key}`]({})", spec_url(key))
 }
 
-/// The largest char boundary of `text` at or before byte `limit`.
-fn cut_point(text: &str, limit: usize) -> usize {
-    (0..=limit.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0)
+/// serde_json's formatter for report.json: the report's fields one a line,
+/// each item of `cases` on a line of its own (indented two spaces), compact
+/// below.
+#[derive(Debug, Default)]
+struct OneCasePerLine {
+    /// The containers open, true for an array.
+    open: Vec<bool>,
+    /// Whether the innermost container written so far has a value.
+    has_value: bool,
 }
 
-/// `value` as pretty JSON, cut after `limit` bytes (the cut says how long it
-/// was): report.md and report.html show it, report.json keeps it whole.
-fn pretty(value: &Value, limit: usize) -> String {
-    let text = serde_json::to_string_pretty(value).unwrap_or_default();
-    if text.len() > limit {
-        format!("{}\n... ({} bytes in all; see report.json)", &text[..cut_point(&text, limit)], text.len())
-    } else {
-        text
+impl OneCasePerLine {
+    /// Whether the values of the innermost container go on lines of their
+    /// own: the report's fields, and the items of an array in it.
+    fn pretty(&self) -> bool {
+        matches!(self.open.as_slice(), [false] | [false, true])
+    }
+
+    fn newline<W: ?Sized + std::io::Write>(writer: &mut W, depth: usize) -> std::io::Result<()> {
+        writer.write_all(if depth == 0 { b"\n" } else { b"\n  " })
+    }
+
+    fn begin<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, array: bool) -> std::io::Result<()> {
+        self.open.push(array);
+        self.has_value = false;
+        writer.write_all(if array { b"[" } else { b"{" })
+    }
+
+    fn end<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        let pretty = self.pretty();
+        let array = self.open.pop().unwrap_or(false);
+        if pretty && self.has_value {
+            Self::newline(writer, self.open.len())?;
+        }
+        writer.write_all(if array { b"]" } else { b"}" })
+    }
+
+    fn value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W, first: bool) -> std::io::Result<()> {
+        if !first {
+            writer.write_all(b",")?;
+        }
+        if self.pretty() {
+            Self::newline(writer, self.open.len())?;
+        }
+        Ok(())
+    }
+}
+
+impl serde_json::ser::Formatter for OneCasePerLine {
+    fn begin_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.begin(writer, true)
+    }
+
+    fn end_array<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.end(writer)
+    }
+
+    fn begin_array_value<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.value(writer, first)
+    }
+
+    fn end_array_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
+    }
+
+    fn begin_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.begin(writer, false)
+    }
+
+    fn end_object<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        self.end(writer)
+    }
+
+    fn begin_object_key<W: ?Sized + std::io::Write>(
+        &mut self,
+        writer: &mut W,
+        first: bool,
+    ) -> std::io::Result<()> {
+        self.value(writer, first)
+    }
+
+    fn begin_object_value<W: ?Sized + std::io::Write>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        writer.write_all(if self.pretty() { b": " } else { b":" })
+    }
+
+    fn end_object_value<W: ?Sized + std::io::Write>(&mut self, _writer: &mut W) -> std::io::Result<()> {
+        self.has_value = true;
+        Ok(())
     }
 }
 
