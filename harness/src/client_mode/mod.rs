@@ -472,7 +472,12 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
     let requests: Vec<Value> = expected
         .requests
         .iter()
-        .map(|r| json!({"path": path_of(&r.url), "Last-Event-ID": r.header("Last-Event-ID"), "min_delay_ms": r.min_delay_ms}))
+        .map(|r| {
+            without_defaults(
+                json!({"path": path_of(&r.url), "Last-Event-ID": r.header("Last-Event-ID"), "min_delay_ms": r.min_delay_ms}),
+                &["Last-Event-ID", "min_delay_ms"],
+            )
+        })
         .collect();
     json!({
         "served": served,
@@ -494,12 +499,15 @@ fn observed_json(observed: &Observed) -> Value {
             let delay = r.previous_end.map(|end| r.at.saturating_duration_since(end).as_millis() as u64);
             let headers: serde_json::Map<String, Value> =
                 r.headers.iter().map(|(n, v)| (n.clone(), json!(v))).collect();
-            json!({
-                "method": r.method, "path": r.path, "version": r.version, "headers": headers, "delay_ms": delay,
-            })
+            without_defaults(
+                json!({
+                    "method": r.method, "path": r.path, "version": r.version, "headers": headers, "delay_ms": delay,
+                }),
+                &["delay_ms"],
+            )
         })
         .collect();
-    json!({
+    let observed = json!({
         "lines": observed.lines,
         "lines_not_kept": observed.lines_not_kept,
         "not_event_lines": observed.not_event_lines,
@@ -510,5 +518,38 @@ fn observed_json(observed: &Observed) -> Value {
         "flooded": observed.flooded,
         "exit_status": observed.exited.map(|status| status.to_string()),
         "stderr": observed.stderr,
-    })
+    });
+    // Only what happened: a flag that is false or a count that is 0 is left out.
+    without_defaults(
+        observed,
+        &[
+            "lines_not_kept",
+            "not_event_lines",
+            "requests_not_kept",
+            "timed_out",
+            "ended_early",
+            "flooded",
+            "stderr",
+            "exit_status",
+        ],
+    )
+}
+
+/// `value` without the `optional` keys whose value is null, false, 0, "" or
+/// empty: what a report reader need not be told.
+fn without_defaults(mut value: Value, optional: &[&str]) -> Value {
+    if let Some(object) = value.as_object_mut() {
+        object.retain(|key, item| {
+            let default = match item {
+                Value::Null => true,
+                Value::Bool(b) => !*b,
+                Value::Number(n) => n.as_u64() == Some(0),
+                Value::String(s) => s.is_empty(),
+                Value::Array(a) => a.is_empty(),
+                Value::Object(o) => o.is_empty(),
+            };
+            !(default && optional.contains(&key.as_str()))
+        });
+    }
+    value
 }
