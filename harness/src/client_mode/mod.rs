@@ -122,7 +122,7 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
         return CaseReport::skipped(case, message);
     }
     if let Some(need) = case.needs.iter().find(|need| options.lacks.contains(need)) {
-        let message = format!("the adapter declared it cannot {}", need_name(*need));
+        let message = format!("the adapter declared {}", need_name(*need));
         return CaseReport::skipped(case, message);
     }
     if let Some(name) = server.protocol().cannot_carry(&case.scenario.responses) {
@@ -272,12 +272,12 @@ fn deadline_of(case: &ClientCase, expected: &Expected, options: &Options) -> Dur
 
 fn need_name(need: Need) -> &'static str {
     match need {
-        Need::Reconnect => "reconnect (--no-reconnect)",
-        Need::LastEventId => "expose lastEventId / send Last-Event-ID (--no-last-event-id)",
-        Need::Retry => "honour retry (--no-retry)",
-        Need::Publish => "publish events (--publish)",
-        Need::Subscribers => "hold many streams (--subscribers)",
-        Need::Headers | Need::InitialLastEventId | Need::Close => "offer an optional capability",
+        Need::Reconnect => "--no-reconnect",
+        Need::LastEventId => "--no-last-event-id",
+        Need::Retry => "--no-retry",
+        Need::Publish => "no --publish",
+        Need::Subscribers => "no --subscribers",
+        Need::Headers | Need::InitialLastEventId | Need::Close => "no such capability",
     }
 }
 

@@ -194,7 +194,7 @@ pub fn from_hex(text: &str) -> Option<Vec<u8>> {
 /// value: `sha256:` and the first [`SHORT_HASH`] digits of the SHA-256 of its
 /// compact JSON (the case id reproduces the value itself).
 pub fn digest(value: &Value) -> Value {
-    if value.as_str().is_some_and(is_digest) {
+    if value.is_null() || value.as_str().is_some_and(is_digest) {
         return value.clone();
     }
     let json = serde_json::to_vec(value).unwrap_or_default();

@@ -20,8 +20,8 @@ use super::view::{
 };
 use super::{CaseReport, Report, STATUS_ORDER, Status};
 
-/// Expected and observed are shown whole when their JSON together is at most
-/// this long.
+/// Expected and observed are shown whole when no first difference is shown
+/// and their JSON together is at most this long.
 const DETAIL_LIMIT: usize = 900;
 /// The most bytes of JSON shown for a value of the first difference.
 const BRIEF_LIMIT: usize = 400;
@@ -177,9 +177,8 @@ fn write_case(html: &mut String, case: &CaseReport, open: bool) {
         let _ = writeln!(html, "<p>Spec: {}</p>", links.join("; "));
     }
     // Between long strings, the long values below show it.
-    if let Some(difference) =
-        first_difference(&case.expected, &case.observed).filter(|d| !d.at_long_strings())
-    {
+    let difference = first_difference(&case.expected, &case.observed);
+    if let Some(difference) = difference.as_ref().filter(|d| !d.at_long_strings()) {
         let at = if difference.path.is_empty() { "the top".to_owned() } else { text(&difference.path) };
         let _ = write!(
             html,
@@ -224,7 +223,9 @@ fn write_case(html: &mut String, case: &CaseReport, open: bool) {
         html.push_str("</dl>\n");
     }
     let (expected, observed) = (by_field(&case.expected), by_field(&case.observed));
-    if expected.len() + observed.len() <= DETAIL_LIMIT {
+    // With a first difference shown, the whole values stay in report.json,
+    // as in report.md: a page of hundreds of failures stays light.
+    if difference.is_none() && expected.len() + observed.len() <= DETAIL_LIMIT {
         let _ = writeln!(html, "<h4>Expected</h4>\n<pre>{}</pre>", text(&expected));
         let _ = writeln!(html, "<h4>Observed</h4>\n<pre>{}</pre>", text(&observed));
     } else {

@@ -413,8 +413,10 @@ impl Report {
 fn compact_case(case: &mut CaseReport, kept: Option<&mut KeptBytes>) {
     excerpt::shorten_message(&mut case.message);
     if matches!(case.status, Status::Pass | Status::Skip) {
+        // What a conforming target does is named by a digest; what this one
+        // did is the same, or nothing happened: null.
         case.expected = excerpt::digest(&case.expected);
-        case.observed = excerpt::digest(&case.observed);
+        case.observed = Value::Null;
     } else {
         excerpt::compact_pair(&mut case.expected, &mut case.observed, kept);
     }
