@@ -412,8 +412,8 @@ fn connection_cases() -> Vec<ClientCase> {
         &[],
         vec![Response::stream(b"data: a\n\n", End::Hold)],
     )];
-    for status in [201u16, 204, 400, 404, 500, 503] {
-        let body = if status == 204 { Vec::new() } else { b"data: not-an-event\n\n".to_vec() };
+    for &status in FAILING_STATUSES {
+        let body = failing_body(status);
         cases.push(case(
             &format!("connection.status.{status}"),
             &format!(
@@ -424,7 +424,7 @@ fn connection_cases() -> Vec<ClientCase> {
             vec![prime(""), Response::new(status, event_stream(), vec![body], End::Close)],
         ));
     }
-    for status in [301u16, 302, 307, 308] {
+    for status in [301u16, 302, 303, 307, 308] {
         cases.push(case(
             &format!("connection.redirect.{status}"),
             &format!("A {status} redirect is followed, and the reconnection goes to the final URL"),
@@ -566,6 +566,9 @@ fn connection_cases() -> Vec<ClientCase> {
     ]);
     cases.extend(retry_value_cases());
     cases.extend(new_stream_cases());
+    cases.extend(first_request_cases());
+    cases.extend(request_header_reconnection_cases());
+    cases.extend(payload_cases());
     let mut accept = case(
         "connection.request-headers.accept",
         "The request carries Accept: text/event-stream",
@@ -685,5 +688,206 @@ fn connection_cases() -> Vec<ClientCase> {
         case.info = Some(behaviours);
     }
     cases.extend(info.into_iter().map(|(case, _)| case));
+    cases
+}
+
+/// Statuses other than 200 that fail the connection, on the first request and
+/// on a reconnection: web-platform-tests' request-status-error (204, 205,
+/// 210, 299, 404, 410, 503) and the common ones besides. A client that takes
+/// any 2xx as success, or checks the status only on one of the two, is caught.
+pub const FAILING_STATUSES: &[u16] =
+    &[201, 202, 204, 205, 206, 210, 299, 400, 401, 403, 404, 410, 500, 502, 503];
+
+/// A failing response's body: an event a client that ignores the status
+/// dispatches (none where the status has no body).
+fn failing_body(status: u16) -> Vec<u8> {
+    if matches!(status, 204 | 205) { Vec::new() } else { b"data: not-an-event\n\n".to_vec() }
+}
+
+fn redirect_to(status: u16, location: &str) -> Response {
+    Response::new(status, vec![("Location".to_owned(), location.to_owned())], vec![], End::Close)
+}
+
+/// The first request's response decides as much as a reconnection's: each
+/// failing status, a redirect to a failing response, a redirect without a
+/// Location; and a reconnection redirected to a failing response.
+fn first_request_cases() -> Vec<ClientCase> {
+    use Need::{Reconnect, Retry};
+    const FAIL: &[&str] = &["#dom-eventsource step 15.3", "#fail-the-connection"];
+    let mut cases = Vec::new();
+    for &status in FAILING_STATUSES {
+        cases.push(case(
+            &format!("connection.status.first.{status}"),
+            &format!("A {status} response to the first request fails the connection: error (CLOSED), no event, no further request"),
+            FAIL,
+            &[],
+            vec![Response::new(status, event_stream(), vec![failing_body(status)], End::Close)],
+        ));
+    }
+    let failing: [(&str, &str, Response); 3] = [
+        ("404", "a 404", Response::new(404, event_stream(), vec![failing_body(404)], End::Close)),
+        (
+            "wrong-content-type",
+            "a 200 text/plain response",
+            with_content_type(Some("text/plain"), b"data: not-an-event\n\n", End::Close),
+        ),
+        ("204", "a 204", Response::new(204, event_stream(), vec![], End::Close)),
+    ];
+    for (name, what, response) in failing {
+        cases.push(case(
+            &format!("connection.redirect.first.to-{name}"),
+            &format!("The first request is redirected (302) to {what}: the connection fails (error, CLOSED), no further request"),
+            &["fetch#http-redirect-fetch", FAIL[0], FAIL[1]],
+            &[],
+            vec![redirect_to(302, "moved?to=failing"), response.clone()],
+        ));
+        cases.push(case(
+            &format!("connection.redirect.reconnect.to-{name}"),
+            &format!("A reconnection is redirected (307) to {what}: the connection fails (error, CLOSED), no further request"),
+            &["fetch#http-redirect-fetch", "#reestablish-the-connection step 5.4", FAIL[0], FAIL[1]],
+            &[Reconnect, Retry],
+            vec![prime(""), redirect_to(307, "moved?to=failing"), response],
+        ));
+    }
+    cases.push(case(
+        "connection.redirect.first.no-location",
+        "A 302 without a Location is not a redirect but a non-200 response: the connection fails",
+        &["fetch#concept-response-location-url", FAIL[0], FAIL[1]],
+        &[],
+        vec![Response::new(302, event_stream(), vec![failing_body(302)], End::Close)],
+    ));
+    cases.push(case(
+        "connection.reconnect.empty-body",
+        "A 200 text/event-stream response with an empty body is announced, then the client reconnects (an empty stream is not a failure)",
+        &["#dom-eventsource step 15.4", "#dom-eventsource step 14"],
+        &[Reconnect, Retry],
+        vec![prime(""), Response::stream(b"", End::Close), Response::stream(b"data: b\n\n", End::Hold)],
+    ));
+    cases
+}
+
+/// `Accept` and `Cache-Control` on a reconnection as well as on the first
+/// request: a client that sets them on its first request only is caught.
+fn request_header_reconnection_cases() -> Vec<ClientCase> {
+    use Need::{Reconnect, Retry};
+    let mut accept = case(
+        "connection.request-headers.reconnection.accept",
+        "Every request, the reconnection included, carries Accept: text/event-stream",
+        &["#dom-eventsource step 10", "#reestablish-the-connection step 5.4"],
+        &[Reconnect, Retry],
+        vec![prime(""), Response::stream(b"data: b\n\n", End::Hold)],
+    );
+    accept.level = Level::Should;
+    accept.subject = Subject::AcceptHeader;
+    let mut cache = case(
+        "connection.request-headers.reconnection.cache-control",
+        "Every request, the reconnection included, carries Cache-Control: no-cache (cache mode \"no-store\")",
+        &[
+            "#dom-eventsource step 11",
+            "fetch#http-network-or-cache-fetch",
+            "#reestablish-the-connection step 5.4",
+        ],
+        &[Reconnect, Retry],
+        vec![prime(""), Response::stream(b"data: b\n\n", End::Hold)],
+    );
+    cache.level = Level::Should;
+    cache.subject = Subject::CacheControlHeader;
+    vec![accept, cache]
+}
+
+/// The data sizes of the payload sweep: around the read and line buffers
+/// clients use (4 KiB pages, 8 KiB `BufReader`, 16 KiB TLS records, 64 KiB
+/// windows), up to 1 MiB.
+pub const PAYLOAD_SIZES: &[usize] =
+    &[1, 4095, 4096, 4097, 8191, 8192, 8193, 16384, 65535, 65536, 65537, 1024 * 1024];
+
+/// Whole events (`data: `, the value, LF, the blank line) of exactly these
+/// many bytes.
+pub const PAYLOAD_FRAMES: &[usize] = &[4096, 8192, 65536];
+
+/// Sizes also sent with CRLF line ends.
+pub const PAYLOAD_CRLF_SIZES: &[usize] = &[4096, 65536, 1024 * 1024];
+
+/// The bytes of the many-lines variants' lines (the LF between two lines
+/// belongs to the data).
+pub const PAYLOAD_LINE: usize = 64;
+
+/// `size` bytes of data: letters and digits in a cycle (so a lost, doubled or
+/// reordered read shows), with an LF after every [`PAYLOAD_LINE`] bytes when
+/// `lines`.
+fn payload_data(size: usize, lines: bool) -> String {
+    const CYCLE: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    (0..size)
+        .map(|i| {
+            if lines && i % (PAYLOAD_LINE + 1) == PAYLOAD_LINE {
+                '\n'
+            } else {
+                char::from(CYCLE[i % CYCLE.len()])
+            }
+        })
+        .collect()
+}
+
+/// One event whose data is `data`, in one write, with `eol` ending each line.
+fn payload_event(data: &str, eol: &str) -> Vec<u8> {
+    let mut bytes = Vec::with_capacity(data.len() + data.len() / PAYLOAD_LINE * 8 + 16);
+    for line in data.split('\n') {
+        bytes.extend_from_slice(b"data: ");
+        bytes.extend_from_slice(line.as_bytes());
+        bytes.extend_from_slice(eol.as_bytes());
+    }
+    bytes.extend_from_slice(eol.as_bytes());
+    bytes
+}
+
+/// The payload sweep: one event of each size, in one write, then the stream
+/// held open and silent. A client that delivers an event only when the next
+/// read pushes it out, or that cuts or drops long lines, is caught.
+fn payload_cases() -> Vec<ClientCase> {
+    const SPEC: &[&str] =
+        &["#event-stream-interpretation \"If the line is empty\"", "#dispatchMessage step 5"];
+    let mut cases = Vec::new();
+    let mut push = |id: String, title: String, body: Vec<u8>| {
+        cases.push(case(
+            &id,
+            &title,
+            SPEC,
+            &[],
+            vec![Response::new(200, event_stream(), vec![body], End::Hold)],
+        ));
+    };
+    for &size in PAYLOAD_SIZES {
+        push(
+            format!("connection.payload.{size}.one-line"),
+            format!("One event of {size} bytes of data on one line, then silence: delivered at once, whole"),
+            payload_event(&payload_data(size, false), "\n"),
+        );
+        push(
+            format!("connection.payload.{size}.many-lines"),
+            format!(
+                "One event of {size} bytes of data in {PAYLOAD_LINE}-byte lines, then silence: delivered at once, whole"
+            ),
+            payload_event(&payload_data(size, true), "\n"),
+        );
+    }
+    for &size in PAYLOAD_CRLF_SIZES {
+        push(
+            format!("connection.payload.{size}.crlf"),
+            format!(
+                "One event of {size} bytes of data in {PAYLOAD_LINE}-byte lines ended by CRLF, then silence: delivered at once, whole"
+            ),
+            payload_event(&payload_data(size, true), "\r\n"),
+        );
+    }
+    for &frame in PAYLOAD_FRAMES {
+        let size = frame - "data: \n\n".len();
+        push(
+            format!("connection.payload.{frame}.exact-frame"),
+            format!(
+                "One event of exactly {frame} bytes on the wire ({size} bytes of data), then silence: delivered at once, whole"
+            ),
+            payload_event(&payload_data(size, false), "\n"),
+        );
+    }
     cases
 }

@@ -379,19 +379,28 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
             }
         }
     }
-    if let Some(first) = got_requests.first() {
+    let name = |n: usize| {
+        if got_requests.len() == 1 { "the request".to_owned() } else { format!("request {}", n + 1) }
+    };
+    if !got_requests.is_empty() {
         match case.subject {
             Subject::Behaviour => {}
+            // Every request, reconnections included (step 10 and 11 set up
+            // the request every reconnection reuses).
             Subject::AcceptHeader => {
-                let accept = first.header_values("accept");
-                if !accept.iter().any(|v| v.contains("text/event-stream")) {
-                    subject.push(format!("the request's Accept is {accept:?}, not text/event-stream"));
+                for (n, request) in got_requests.iter().enumerate() {
+                    let accept = request.header_values("accept");
+                    if !accept.iter().any(|v| v.contains("text/event-stream")) {
+                        subject.push(format!("{}'s Accept is {accept:?}, not text/event-stream", name(n)));
+                    }
                 }
             }
             Subject::CacheControlHeader => {
-                let cache = first.header_values("cache-control");
-                if !cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")) {
-                    subject.push(format!("the request's Cache-Control is {cache:?}, not no-cache"));
+                for (n, request) in got_requests.iter().enumerate() {
+                    let cache = request.header_values("cache-control");
+                    if !cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")) {
+                        subject.push(format!("{}'s Cache-Control is {cache:?}, not no-cache", name(n)));
+                    }
                 }
             }
             Subject::ExtraHeaders => {
