@@ -46,6 +46,16 @@ const BUGS: &[&str] = &[
     "last-event-id-latin1",
     "buffers-kept-across-connections",
     "bom-only-first-connection",
+    // What the first request and a redirect's target must be, what every
+    // request carries, and events of any size delivered at once.
+    "any-2xx-accepted",
+    "first-status-not-checked",
+    "redirect-303-refused",
+    "redirect-target-status-ignored",
+    "delivery-waits-for-next-read",
+    "line-cap-8192",
+    "accept-first-request-only",
+    "cache-control-first-request-only",
     // Legal but against a SHOULD: a warning, which --strict makes a failure.
     "no-cache-control",
 ];
@@ -59,6 +69,11 @@ const ERROR_BACKOFF_MS: u64 = 1000;
 /// The longest delay JavaScript's `setTimeout` honours; beyond it the timer
 /// fires at once (`retry-timer-overflow`).
 const TIMER_MAX_MS: u64 = 2_147_483_647;
+/// The line buffer of `line-cap-8192`: longer lines are cut to it.
+const LINE_CAP: usize = 8192;
+/// The buffer `delivery-waits-for-next-read` outgrows: once an event's data
+/// is longer, a blank line ending a read waits for more bytes.
+const READ_BUFFER: usize = 4096;
 
 /// Hostile behaviours (`--hostile NAME`): not a client at all, an adapter
 /// written to hurt the harness.
@@ -100,6 +115,8 @@ fn main() {
         connections: 0,
         broken: false,
         kept_buffers: (String::new(), String::new()),
+        opened: false,
+        redirected: false,
     }
     .run(url);
 }
@@ -180,6 +197,10 @@ struct Client {
     /// The data and event type buffers at the end of the last body (for the
     /// buffers-kept-across-connections bug).
     kept_buffers: (String, String),
+    /// A response was announced once (for `first-status-not-checked`).
+    opened: bool,
+    /// This request follows a redirect (for `redirect-target-status-ignored`).
+    redirected: bool,
 }
 
 impl Client {
@@ -198,6 +219,7 @@ impl Client {
                     Outcome::Reconnect
                 }
             };
+            self.redirected = matches!(outcome, Outcome::Redirect(_));
             match outcome {
                 Outcome::Redirect(location) if redirects < MAX_REDIRECTS => {
                     redirects += 1;
@@ -234,9 +256,12 @@ impl Client {
         }
         let (authority, target) = split_url(url)?;
         let mut stream = TcpStream::connect(&authority)?;
-        let mut request =
-            format!("GET {target} HTTP/1.1\r\nHost: {authority}\r\nAccept: text/event-stream\r\n");
-        if !self.has("no-cache-control") {
+        let first = self.connections == 1;
+        let mut request = format!("GET {target} HTTP/1.1\r\nHost: {authority}\r\n");
+        if first || !self.has("accept-first-request-only") {
+            request.push_str("Accept: text/event-stream\r\n");
+        }
+        if !self.has("no-cache-control") && (first || !self.has("cache-control-first-request-only")) {
             request.push_str("Cache-Control: no-cache\r\n");
         }
         let mut request = request.into_bytes();
@@ -256,16 +281,23 @@ impl Client {
         let mut body = Body { stream, buffer: Vec::new() };
         let (status, headers) = body.read_head()?;
         let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
-        if matches!(status, 301 | 302 | 303 | 307 | 308) {
+        if matches!(status, 301 | 302 | 303 | 307 | 308)
+            && !(status == 303 && self.has("redirect-303-refused"))
+        {
             if let Some(location) = header("location") {
                 return Ok(Outcome::Redirect(location.clone()));
             }
         }
         let essence = header("content-type")
             .map(|v| v.split(';').next().unwrap_or("").trim_matches([' ', '\t']).to_ascii_lowercase());
-        if status != 200 || essence.as_deref() != Some("text/event-stream") {
+        let status_ok = status == 200
+            || (self.has("any-2xx-accepted") && (200..300).contains(&status))
+            || (self.has("first-status-not-checked") && !self.opened)
+            || (self.has("redirect-target-status-ignored") && self.redirected);
+        if !status_ok || essence.as_deref() != Some("text/event-stream") {
             return Ok(Outcome::Fail);
         }
+        self.opened = true;
         print(&json!({"kind": "open"}));
         let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
         let length = header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
@@ -550,6 +582,17 @@ impl<'c> Parser<'c> {
         let mut i = self.scanned;
         while i < pending.len() && !self.stopped {
             let last_of_chunk = i + 1 == pending.len();
+            // A blank line (CR, LF or CRLF) with nothing after it in this read.
+            let blank_line_ends_read = line_start == i
+                && (pending[i] == b'\r' || (pending[i] == b'\n' && !self.after_cr))
+                && pending[i + 1..].iter().all(|b| *b == b'\n')
+                && pending.len() - i <= 2;
+            if blank_line_ends_read
+                && self.data.len() > READ_BUFFER
+                && self.client.has("delivery-waits-for-next-read")
+            {
+                break;
+            }
             match pending[i] {
                 b'\r' if last_of_chunk && self.client.has("lone-cr-waits") => break,
                 b'\r' => {
@@ -579,6 +622,7 @@ impl<'c> Parser<'c> {
     }
 
     fn line(&mut self, line: &[u8]) {
+        let line = if self.client.has("line-cap-8192") { &line[..line.len().min(LINE_CAP)] } else { line };
         let line = String::from_utf8_lossy(line);
         if line.is_empty() {
             return self.dispatch();
