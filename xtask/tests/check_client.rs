@@ -307,6 +307,7 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
     ),
     ("accept-first-request-only", &["connection.request-headers.reconnection.accept"]),
     ("cache-control-first-request-only", &["connection.request-headers.reconnection.cache-control"]),
+    ("empty-body-fails", &["connection.reconnect.empty-body"]),
 ];
 
 #[test]

@@ -763,6 +763,17 @@ fn first_request_cases() -> Vec<ClientCase> {
         &[Reconnect, Retry],
         vec![prime(""), Response::stream(b"", End::Close), Response::stream(b"data: b\n\n", End::Hold)],
     ));
+    cases.push(case(
+        "connection.reconnect.twice-then-204",
+        "Events, a reconnection with events, then a 204 (web-platform-tests' eventsource-close): error (CONNECTING) twice, then error (CLOSED) and no further request",
+        &["#reestablish-the-connection step 1", FAIL[0], FAIL[1]],
+        &[Reconnect, Retry],
+        vec![
+            prime(""),
+            Response::stream(b"data: reconnected\n\n", End::Close),
+            Response::new(204, event_stream(), vec![], End::Close),
+        ],
+    ));
     cases
 }
 

@@ -56,6 +56,7 @@ const BUGS: &[&str] = &[
     "line-cap-8192",
     "accept-first-request-only",
     "cache-control-first-request-only",
+    "empty-body-fails",
     // Legal but against a SHOULD: a warning, which --strict makes a failure.
     "no-cache-control",
 ];
@@ -302,9 +303,18 @@ impl Client {
         let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
         let length = header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
         let mut parser = Parser::new(self);
-        let clean = body.read_body(chunked, length, &mut |bytes| parser.feed(bytes));
+        let mut received = 0;
+        let clean = body.read_body(chunked, length, &mut |bytes| {
+            received += bytes.len();
+            parser.feed(bytes)
+        });
+
         let kept_buffers = (parser.data.clone(), parser.event_type.clone());
         let (broken_by_field, partial) = (parser.stopped, parser.take_partial());
+        if received == 0 && clean && self.has("empty-body-fails") {
+            // As a client that reports "the stream ended before any data".
+            return Ok(Outcome::Fail);
+        }
         self.broken = !clean;
         if self.has("buffers-kept-across-connections") {
             self.kept_buffers = kept_buffers;
