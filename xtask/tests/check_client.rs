@@ -248,7 +248,9 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
             "connection.status.first.503",
             "connection.redirect.first.to-404",
             "connection.redirect.first.to-204",
-            "connection.redirect.first.no-location",
+            "connection.redirect.first.no-location.301",
+            "connection.redirect.first.no-location.302",
+            "connection.redirect.first.no-location.307",
         ],
     ),
     ("redirect-303-refused", &["connection.redirect.303"]),
@@ -308,6 +310,18 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
     ("accept-first-request-only", &["connection.request-headers.reconnection.accept"]),
     ("cache-control-first-request-only", &["connection.request-headers.reconnection.cache-control"]),
     ("empty-body-fails", &["connection.reconnect.empty-body"]),
+    (
+        "content-type-not-checked",
+        &[
+            "connection.content-type.text-plain",
+            "connection.content-type.missing",
+            "connection.content-type.event-streams",
+            "connection.content-type.first.text-x-bogus",
+            "connection.content-type.first.missing",
+            "connection.redirect.first.to-wrong-content-type",
+            "connection.redirect.reconnect.to-wrong-content-type",
+        ],
+    ),
 ];
 
 #[test]

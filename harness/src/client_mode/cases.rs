@@ -35,13 +35,41 @@
 //! - `connection.capability.close-while-waiting`: a pending reconnection that
 //!   survives `close()` (the mutant offers no close, so it fails).
 //!
+//! - `connection.status.first.<status>` and `connection.status.<status>`:
+//!   every status of [`FAILING_STATUSES`] (2xx other than 200 included) fails
+//!   the connection on the first request and on a reconnection; a client that
+//!   takes any 2xx as success, or checks the status only on reconnection, is
+//!   caught (`any-2xx-accepted`, `first-status-not-checked`).
+//! - `connection.redirect.303` with 301, 302, 307, 308: a 303 refused
+//!   (`redirect-303-refused`). `connection.redirect.{first,reconnect}.to-*`:
+//!   a redirect to a 404, a 204 or a wrong Content-Type fails the connection;
+//!   a client that checks only the first response's status is caught
+//!   (`redirect-target-status-ignored`). `.first.no-location`: a 302 without
+//!   Location is a non-200 response (`first-status-not-checked`).
+//! - `connection.reconnect.empty-body`: an empty 200 body is a stream that
+//!   ended, not a failure (`empty-body-fails`); `.twice-then-204`: the error
+//!   events' readyState over two reconnections and a failure
+//!   (`reconnect-after-failure`).
+//! - `connection.request-headers.reconnection.{accept,cache-control}`: both
+//!   headers on the reconnection too (`accept-first-request-only`,
+//!   `cache-control-first-request-only`; Should, so failures under
+//!   `--strict`).
+//! - `connection.payload.<size>.{one-line,many-lines,crlf,exact-frame}`: one
+//!   event of 1 B to 1 MiB of data ([`PAYLOAD_SIZES`]), written at once and
+//!   then the stream held open and silent; a client that acts on a blank line
+//!   only when the next read arrives, or cuts long lines, is caught
+//!   (`delivery-waits-for-next-read`, `line-cap-8192`).
+//!
 //! Already covered before these: the error event's `readyState` (every
 //! reconnecting case compares the error line), `Last-Event-ID` after an id,
 //! never set, reset and with NUL (`connection.last-event-id.*`), the final
 //! URL after a redirect (`connection.redirect.*`), the `SSE_HEADERS` on
-//! every request (`connection.capability.headers`). Not checked: `Accept`
-//! and `Cache-Control` on reconnections (only on the first request), a
-//! network error before any response.
+//! every request (`connection.capability.headers`). Not checked: a network
+//! error before any response.
+//!
+//! What web-platform-tests' `eventsource/` and LaunchDarkly's
+//! sse-contract-tests check, scenario by scenario, and the cases that cover
+//! each (or why none does): [COVERAGE.md](./COVERAGE.md), in this folder.
 
 use std::time::Duration;
 
@@ -749,13 +777,26 @@ fn first_request_cases() -> Vec<ClientCase> {
             vec![prime(""), redirect_to(307, "moved?to=failing"), response],
         ));
     }
-    cases.push(case(
-        "connection.redirect.first.no-location",
-        "A 302 without a Location is not a redirect but a non-200 response: the connection fails",
-        &["fetch#concept-response-location-url", FAIL[0], FAIL[1]],
-        &[],
-        vec![Response::new(302, event_stream(), vec![failing_body(302)], End::Close)],
-    ));
+    for status in [301u16, 302, 307] {
+        cases.push(case(
+            &format!("connection.redirect.first.no-location.{status}"),
+            &format!(
+                "A {status} without a Location is not a redirect but a non-200 response: the connection fails"
+            ),
+            &["fetch#concept-response-location-url", FAIL[0], FAIL[1]],
+            &[],
+            vec![Response::new(status, event_stream(), vec![failing_body(status)], End::Close)],
+        ));
+    }
+    for (name, content_type) in [("text-x-bogus", Some("text/x-bogus")), ("missing", None)] {
+        cases.push(case(
+            &format!("connection.content-type.first.{name}"),
+            &format!("Content-Type {content_type:?} on the first response fails the connection: error (CLOSED), no event, no further request"),
+            &["fetch#concept-header-extract-mime-type", FAIL[0], FAIL[1]],
+            &[],
+            vec![with_content_type(content_type, b"data: not-an-event\n\n", End::Close)],
+        ));
+    }
     cases.push(case(
         "connection.reconnect.empty-body",
         "A 200 text/event-stream response with an empty body is announced, then the client reconnects (an empty stream is not a failure)",
@@ -807,10 +848,10 @@ fn request_header_reconnection_cases() -> Vec<ClientCase> {
 }
 
 /// The data sizes of the payload sweep: around the read and line buffers
-/// clients use (4 KiB pages, 8 KiB `BufReader`, 16 KiB TLS records, 64 KiB
+/// clients use (1 KiB .NET `StreamReader`, 4 KiB pages, 8 KiB `BufReader`, 16 KiB TLS records, 64 KiB
 /// windows), up to 1 MiB.
 pub const PAYLOAD_SIZES: &[usize] =
-    &[1, 4095, 4096, 4097, 8191, 8192, 8193, 16384, 65535, 65536, 65537, 1024 * 1024];
+    &[1, 1023, 1024, 1025, 4095, 4096, 4097, 8191, 8192, 8193, 16384, 65535, 65536, 65537, 1024 * 1024];
 
 /// Whole events (`data: `, the value, LF, the blank line) of exactly these
 /// many bytes.
