@@ -226,6 +226,7 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
             "connection.status.299",
             "connection.redirect.first.to-204",
             "connection.redirect.reconnect.to-204",
+            "connection.reconnect.twice-then-204",
         ],
     ),
     (
