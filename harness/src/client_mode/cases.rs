@@ -34,12 +34,34 @@
 //!   `.bom`: the BOM stripped only on the first (`bom-only-first-connection`).
 //! - `connection.capability.close-while-waiting`: a pending reconnection that
 //!   survives `close()` (the mutant offers no close, so it fails).
+//! - `connection.method-body.*` (capability `method-body`; every request of
+//!   every other case is also judged GET with no body): SSE_METHOD and
+//!   SSE_BODY on the first request (`.first-request`, for adapters that
+//!   cannot reconnect) and on the reconnection after an end of body or a
+//!   reset (`method-get-on-reconnect`, `body-dropped-on-reconnect`); kept
+//!   over a 307 and a 308 (`get-on-307`); GET with no body over a 303, for
+//!   the reconnection too (`post-kept-on-303`); a non-ASCII body counted in
+//!   bytes (`body-length-in-chars`); POST with an empty body
+//!   (`method-get-without-body`). 301/302 from POST are GET in Fetch but
+//!   RFC 9110 lets a client keep POST, so only spec-impl's fixtures pin them.
+//! - `connection.headers.*` (capability `headers`): SSE_HEADERS
+//!   (X-Ssecheck-Token and Authorization) on the reconnection after an end
+//!   of body or a reset, and on the request after a same-origin 301, 302,
+//!   307 and after a redirect on reconnection (`headers-first-request-only`,
+//!   `headers-dropped-on-redirect`). `connection.capability.headers` stays
+//!   first-request only, for adapters that cannot reconnect.
+//! - `connection.initial-last-event-id.*` (capability
+//!   `initial-last-event-id`): the stream's id replaces SSE_LAST_EVENT_ID
+//!   and an empty id resets it (`initial-id-every-request`); a stream that
+//!   dispatches nothing leaves it, sent again (`initial-id-first-request-only`).
+//!   `connection.info.initial-last-event-id-before-any-id` (info): an event
+//!   before any id carries "" in the literal standard, the initial ID where
+//!   a library keeps one ID per client.
 //!
 //! Already covered before these: the error event's `readyState` (every
 //! reconnecting case compares the error line), `Last-Event-ID` after an id,
 //! never set, reset and with NUL (`connection.last-event-id.*`), the final
-//! URL after a redirect (`connection.redirect.*`), the `SSE_HEADERS` on
-//! every request (`connection.capability.headers`). Not checked: `Accept`
+//! URL after a redirect (`connection.redirect.*`). Not checked: `Accept`
 //! and `Cache-Control` on reconnections (only on the first request), a
 //! network error before any response.
 
