@@ -343,9 +343,9 @@ impl Client {
         }
         let mut head =
             format!("{method} {target} HTTP/1.1\r\nHost: {authority}\r\nAccept: text/event-stream\r\n");
-        let headers_sent = !(self.has("headers-first-request-only") && why != Why::First)
-            && !(self.has("headers-dropped-on-redirect") && why == Why::Redirect);
-        if headers_sent {
+        let headers_dropped = (self.has("headers-first-request-only") && why != Why::First)
+            || (self.has("headers-dropped-on-redirect") && why == Why::Redirect);
+        if !headers_dropped {
             for (name, value) in &self.headers {
                 head.push_str(&format!("{name}: {value}\r\n"));
             }
