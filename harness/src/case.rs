@@ -53,11 +53,15 @@ pub enum Capability {
     /// Optional (`--capability close`): the stdin line `close` calls the
     /// library's close.
     Close,
+    /// Optional (`--capability method-body`): uses the method and body of
+    /// `SSE_METHOD` and `SSE_BODY`, again on every reconnection.
+    MethodBody,
 }
 
 /// The optional capabilities of ../shared/contracts.md section 3 that have
 /// cases, by name.
-pub const OPTIONAL: &[Capability] = &[Capability::Headers, Capability::InitialLastEventId, Capability::Close];
+pub const OPTIONAL: &[Capability] =
+    &[Capability::Headers, Capability::InitialLastEventId, Capability::Close, Capability::MethodBody];
 
 impl Capability {
     /// The name used in listings and reports.
@@ -71,6 +75,7 @@ impl Capability {
             Self::Headers => "headers",
             Self::InitialLastEventId => "initial-last-event-id",
             Self::Close => "close",
+            Self::MethodBody => "method-body",
         }
     }
 

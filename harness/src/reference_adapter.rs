@@ -6,8 +6,10 @@
 //! its own (the model follows them), no retry policy beyond `Action::Wait`.
 //!
 //! stdin takes the contract's commands (`close`, `restart`); when stdin
-//! closes the client stops. `SSE_HEADERS` and `SSE_LAST_EVENT_ID` are the
-//! contract's `headers` and `initial-last-event-id` capabilities;
+//! closes the client stops. `SSE_HEADERS`, `SSE_LAST_EVENT_ID` and
+//! `SSE_METHOD`/`SSE_BODY` are the contract's `headers`,
+//! `initial-last-event-id` and `method-body` capabilities, given to the
+//! model (`EventSource::with_options`), which keeps them on every request;
 //! `SSE_HTTP_VERSION` and `SSE_CA_FILE` say what the harness serves over.
 
 use std::pin::Pin;
@@ -15,7 +17,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use spec_impl::event_line;
-use spec_impl::{Action, EventSource, ObservationRef, ReadyState};
+use spec_impl::{Action, ClientOptions, EventSource, ObservationRef, ReadyState};
 use tokio::io::{AsyncBufRead, AsyncBufReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -66,11 +68,15 @@ pub struct Capabilities {
     /// on http:// means HTTP/2 with prior knowledge (https negotiates by
     /// ALPN).
     pub transport: Transport,
+    /// The method (`SSE_METHOD`; GET when unset).
+    pub method: Option<String>,
+    /// The body (`SSE_BODY`; none when unset).
+    pub body: Option<String>,
 }
 
 impl Capabilities {
     /// Reads `SSE_HEADERS` (a JSON object of strings), `SSE_LAST_EVENT_ID`,
-    /// `SSE_HTTP_VERSION` and `SSE_CA_FILE`.
+    /// `SSE_METHOD`, `SSE_BODY`, `SSE_HTTP_VERSION` and `SSE_CA_FILE`.
     ///
     /// # Errors
     /// `SSE_HEADERS` is not a JSON object of strings, or `SSE_HTTP_VERSION`
@@ -98,7 +104,13 @@ impl Capabilities {
         let trust =
             std::env::var_os("SSE_CA_FILE").map_or(Trust::Platform, |path| Trust::CaFile(path.into()));
         let transport = Transport { trust, h2c_prior_knowledge, http1_only: false };
-        Ok(Self { headers, last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok(), transport })
+        Ok(Self {
+            headers,
+            last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok(),
+            transport,
+            method: std::env::var("SSE_METHOD").ok(),
+            body: std::env::var("SSE_BODY").ok(),
+        })
     }
 }
 
@@ -120,16 +132,18 @@ where
     let mut ready_state = ReadyState::Connecting;
     let mut commands = commands.lines();
     let mut commands_open = true;
-    let (mut source, mut actions) = match &capabilities.last_event_id {
-        Some(id) => EventSource::with_last_event_id(url, id),
-        None => EventSource::new(url),
+    let options = ClientOptions {
+        method: capabilities.method.clone(),
+        body: capabilities.body.as_ref().map(|body| body.as_bytes().to_vec()),
+        headers: capabilities.headers.clone(),
+        last_event_id: capabilities.last_event_id.clone().unwrap_or_default(),
     };
+    let (mut source, mut actions) = EventSource::with_options(url, &options);
     loop {
         let mut lines = String::new();
         for action in actions.drain(..) {
             match action {
-                Action::Fetch(mut request) => {
-                    request.headers.extend(capabilities.headers.iter().cloned());
+                Action::Fetch(request) => {
                     fetching.abort();
                     let task = tokio::spawn(fetch(client.clone(), request, fetching.number, sender.clone()));
                     fetching.task = Some(task);
@@ -229,7 +243,9 @@ async fn fetch(
             return;
         }
     };
-    let mut opened = match client.open(&url, "GET", &request.headers, Bytes::new(), RESPONSE_TIMEOUT).await {
+    let body = Bytes::from(request.body.unwrap_or_default());
+    let mut opened = match client.open(&url, &request.method, &request.headers, body, RESPONSE_TIMEOUT).await
+    {
         Ok(opened) => opened,
         Err(error) => {
             report(Fetched::NetworkError(error.to_string())).await;

@@ -30,6 +30,36 @@ pub struct Request {
     pub url: String,
     /// The request headers, in header-list order.
     pub headers: Vec<(String, String)>,
+    /// The request's method: `GET` for a browser's EventSource; a client
+    /// configured with another ([`ClientOptions`]) keeps it until a redirect
+    /// changes it.
+    pub method: String,
+    /// The request's body: `None` (null) for a browser's EventSource.
+    pub body: Option<Vec<u8>>,
+}
+
+/// Not in the standard: how a non-browser client is configured before its
+/// first request (a browser's EventSource always sends `GET` with no body,
+/// no headers of the page's choosing and an empty last event ID string).
+/// Non-browser libraries offer each of these; the contract's capabilities
+/// `method-body` (`SSE_METHOD`, `SSE_BODY`), `headers` (`SSE_HEADERS`) and
+/// `initial-last-event-id` (`SSE_LAST_EVENT_ID`) check them. They are set on
+/// the request the constructor creates, so, like `Accept`, they stay on it
+/// for every reconnection (`#reestablish-the-connection` step 5.4 fetches
+/// the same request) until a redirect changes them
+/// (`fetch#http-redirect-fetch`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ClientOptions {
+    /// The method (`None`: `GET`).
+    pub method: Option<String>,
+    /// The body (`None`: null).
+    pub body: Option<Vec<u8>>,
+    /// Headers set in the request's header list after `Accept`.
+    pub headers: Vec<(String, String)>,
+    /// The last event ID string to start with; when not empty the first
+    /// request carries it as a reconnection would
+    /// (`#reestablish-the-connection` step 5.3).
+    pub last_event_id: String,
 }
 
 /// What the model asks the driver to do or to report, in order.
@@ -107,6 +137,11 @@ pub struct EventSource {
     header_list: Vec<(String, String)>,
     /// The request's redirect count (never reset: the request is reused).
     redirect_count: u32,
+    /// The request's method (`GET` unless [`ClientOptions`] set another; a
+    /// redirect may change it, for good: the request is reused).
+    method: String,
+    /// The request's body (null unless [`ClientOptions`] set one).
+    request_body: Option<Vec<u8>>,
     //§ #concept-event-stream-reconnection-time: "This must initially be an implementation-defined value, probably in the region of a few seconds."
     reconnection_time: u64,
     /// The last event ID string (`#concept-event-stream-last-event-id`),
@@ -126,6 +161,8 @@ impl EventSource {
             current_url: url.to_owned(),
             header_list,
             redirect_count: 0,
+            method: "GET".to_owned(),
+            request_body: None,
             reconnection_time: crate::DEFAULT_RECONNECTION_TIME_MS,
             last_event_id_string: String::new(),
             fetch: Fetch::Idle,
@@ -140,11 +177,30 @@ impl EventSource {
     /// `last_event_id`, and its first request carries it as a reconnection
     /// would (`#reestablish-the-connection` step 5.3). Non-browser libraries
     /// offer this; the contract's `initial-last-event-id` capability checks it.
+    /// The same as [`Self::with_options`] with only the last event ID set.
     pub fn with_last_event_id(url: &str, last_event_id: &str) -> (Self, Vec<Action>) {
+        Self::with_options(
+            url,
+            &ClientOptions { last_event_id: last_event_id.to_owned(), ..ClientOptions::default() },
+        )
+    }
+
+    /// Not in the standard: the constructor of a non-browser client
+    /// configured with `options` (see [`ClientOptions`] for why each exists
+    /// and which contract capability checks it). With the default options it
+    /// is [`Self::new`].
+    pub fn with_options(url: &str, options: &ClientOptions) -> (Self, Vec<Action>) {
         let (mut source, _) = Self::new(url);
-        source.last_event_id_string = last_event_id.to_owned();
-        if !last_event_id.is_empty() {
-            set_header(&mut source.header_list, "Last-Event-ID", last_event_id.to_owned());
+        if let Some(method) = &options.method {
+            source.method.clone_from(method);
+        }
+        source.request_body.clone_from(&options.body);
+        for (name, value) in &options.headers {
+            set_header(&mut source.header_list, name, value.clone());
+        }
+        source.last_event_id_string.clone_from(&options.last_event_id);
+        if !options.last_event_id.is_empty() {
+            set_header(&mut source.header_list, "Last-Event-ID", options.last_event_id.clone());
         }
         let actions = vec![source.fetch_request()];
         (source, actions)
@@ -179,7 +235,7 @@ impl EventSource {
             return Vec::new();
         }
         if let Some(location) = redirect_location(status, headers) {
-            return self.http_redirect_fetch(location);
+            return self.http_redirect_fetch(status, location);
         }
         //§ #dom-eventsource step 15.3: "if res's status is not 200, or if res's `Content-Type` is not `text/event-stream`, then fail the connection."
         let essence = extract_a_mime_type_essence(headers);
@@ -292,15 +348,28 @@ impl EventSource {
         //§ fetch#http-network-or-cache-fetch: "If httpRequest's cache mode is "no-store" or "reload", then: ... append (`Pragma`, `no-cache`) ... append (`Cache-Control`, `no-cache`)"
         headers.push(("Pragma".to_owned(), "no-cache".to_owned()));
         headers.push(("Cache-Control".to_owned(), "no-cache".to_owned()));
-        Action::Fetch(Request { url: self.current_url.clone(), headers })
+        Action::Fetch(Request {
+            url: self.current_url.clone(),
+            headers,
+            method: self.method.clone(),
+            body: self.request_body.clone(),
+        })
     }
 
     /// Fetch's "HTTP-redirect fetch", for a redirect status with a `Location`.
-    fn http_redirect_fetch(&mut self, location: &str) -> Vec<Action> {
+    fn http_redirect_fetch(&mut self, status: u16, location: &str) -> Vec<Action> {
         //§ fetch#http-redirect-fetch: "If locationURL is failure, then return a network error." ... "If request's redirect count is 20, then return a network error." ... "Append locationURL to request's URL list."
         match location_url::resolve(&self.current_url, location) {
             Some(url) if self.redirect_count < crate::MAX_REDIRECTS => {
                 self.redirect_count += 1;
+                //§ fetch#http-redirect-fetch "set request's method to GET": "If one of the following is true: internalResponse's status is 301 or 302 and request's method is `POST`; internalResponse's status is 303 and request's method is not `GET` or `HEAD`, then: Set request's method to `GET` and request's body to null. For each headerName of request-body-header name, delete headerName from request's header list."
+                let post = self.method == "POST";
+                let get_or_head = self.method == "GET" || self.method == "HEAD";
+                if (matches!(status, 301 | 302) && post) || (status == 303 && !get_or_head) {
+                    "GET".clone_into(&mut self.method);
+                    self.request_body = None;
+                    self.header_list.retain(|(name, _)| !is_request_body_header_name(name));
+                }
                 self.current_url = url;
                 vec![self.fetch_request()]
             }
@@ -349,6 +418,14 @@ fn redirect_location(status: u16, headers: &[(String, String)]) -> Option<&str> 
         return None;
     }
     headers.iter().find(|(name, _)| name.eq_ignore_ascii_case("location")).map(|(_, value)| value.as_str())
+}
+
+/// Fetch's "request-body-header name": `Content-Encoding`,
+/// `Content-Language`, `Content-Location`, `Content-Type` (byte-case-insensitive).
+fn is_request_body_header_name(name: &str) -> bool {
+    ["content-encoding", "content-language", "content-location", "content-type"]
+        .iter()
+        .any(|body_header| name.eq_ignore_ascii_case(body_header))
 }
 
 /// Fetch's header list "set": replace the first header of that name (dropping

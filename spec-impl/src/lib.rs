@@ -27,7 +27,7 @@ pub mod location_url;
 pub mod serialize;
 mod utf8_decode;
 
-pub use event_source::{Action, EventSource, ReadyState, Request};
+pub use event_source::{Action, ClientOptions, EventSource, ReadyState, Request};
 pub use event_stream::{EventStream, MessageEvent, Observation, ObservationRef};
 pub use extract_a_mime_type::extract_a_mime_type_essence;
 pub use serialize::{SerializeError, ServerEvent};

@@ -54,9 +54,7 @@ fn statuses(report: &Report) -> Vec<(String, Status)> {
 
 #[test]
 fn the_reference_adapter_passes_every_case_without_warnings() {
-    let capabilities =
-        ["--capability", "headers", "--capability", "initial-last-event-id", "--capability", "close"];
-    let (output, report) = run_check(&format!("{} client", xtask()), &capabilities);
+    let (output, report) = run_check(&format!("{} client", xtask()), &ALL_CAPABILITIES);
     let report = report.expect("a report is written");
     let failing: Vec<_> =
         report.cases.iter().filter(|c| matches!(c.status, Status::Fail | Status::Warn)).collect();
@@ -323,7 +321,66 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
             "connection.redirect.reconnect.to-wrong-content-type",
         ],
     ),
+    // The contract's capabilities, for the life of the connection.
+    (
+        "headers-first-request-only",
+        &[
+            "connection.headers.after-end-of-body",
+            "connection.headers.after-reset",
+            "connection.headers.redirect-301",
+            "connection.headers.redirect-302",
+            "connection.headers.redirect-307",
+            "connection.headers.redirect-on-reconnection",
+        ],
+    ),
+    (
+        "headers-dropped-on-redirect",
+        &[
+            "connection.headers.redirect-301",
+            "connection.headers.redirect-302",
+            "connection.headers.redirect-307",
+            "connection.headers.redirect-on-reconnection",
+        ],
+    ),
+    (
+        "method-get-on-reconnect",
+        &[
+            "connection.method-body.after-end-of-body",
+            "connection.method-body.after-reset",
+            "connection.method-body.redirect-307",
+            "connection.method-body.redirect-308",
+            "connection.method-body.non-ascii-body",
+            "connection.method-body.empty-body",
+        ],
+    ),
+    (
+        "body-dropped-on-reconnect",
+        &[
+            "connection.method-body.after-end-of-body",
+            "connection.method-body.after-reset",
+            "connection.method-body.redirect-307",
+            "connection.method-body.redirect-308",
+            "connection.method-body.non-ascii-body",
+        ],
+    ),
+    ("body-length-in-chars", &["connection.method-body.non-ascii-body"]),
+    ("post-kept-on-303", &["connection.method-body.redirect-303"]),
+    ("get-on-307", &["connection.method-body.redirect-307", "connection.method-body.redirect-308"]),
+    ("method-get-without-body", &["connection.method-body.empty-body"]),
+    (
+        "initial-id-every-request",
+        &[
+            "connection.initial-last-event-id.replaced-by-stream-id",
+            "connection.initial-last-event-id.reset-by-empty-id",
+        ],
+    ),
+    ("initial-id-first-request-only", &["connection.initial-last-event-id.kept-without-dispatch"]),
 ];
+
+/// The capabilities the mutant adapter offers (not `close`), declared in
+/// every run of [`CONNECTION_BUGS`] so their cases run too.
+const MUTANT_CAPABILITIES: [&str; 6] =
+    ["--capability", "headers", "--capability", "initial-last-event-id", "--capability", "method-body"];
 
 #[test]
 fn each_connection_bug_fails_exactly_the_cases_of_its_class() {
@@ -334,7 +391,8 @@ fn each_connection_bug_fails_exactly_the_cases_of_its_class() {
         .map(|(bug, cases)| {
             let adapter = if bug.is_empty() { mutant.to_owned() } else { format!("{mutant} --bug {bug}") };
             std::thread::spawn(move || {
-                (adapter.clone(), cases, exit_and_report(&adapter, &["--case", "connection", "--strict"]))
+                let args = [&["--case", "connection", "--strict"][..], &MUTANT_CAPABILITIES[..]].concat();
+                (adapter.clone(), cases, exit_and_report(&adapter, &args))
             })
         })
         .collect();
@@ -499,13 +557,14 @@ fn optional_capabilities_are_skipped_unless_declared_and_then_checked() {
     let (_, report) = run_check(&format!("{} client", xtask()), &family);
     let report = report.expect("a report is written");
     assert_eq!((report.summary.skip, report.summary.pass), (4, 0), "undeclared: skip, never pass");
-    // The mutant adapter offers none of them: declared anyway, each fails.
+    // The mutant adapter with --no-capabilities offers none of them:
+    // declared anyway, each fails.
     let declared =
-        [&family[..], &["--capability", "headers", "--capability", "initial-last-event-id"]].concat();
-    let declared = [&declared[..], &["--capability", "close"]].concat();
-    let (output, report) = run_check(mutant().to_str().expect("UTF-8"), &declared);
+        [&family[..], &ALL_CAPABILITIES[..], &["--case", "connection.method-body.first-request"]].concat();
+    let adapter = format!("{} --no-capabilities", mutant().display());
+    let (output, report) = run_check(&adapter, &declared);
     let report = report.expect("a report is written");
-    assert_eq!((report.summary.fail, output.status.code()), (4, Some(1)), "{:?}", report.summary);
+    assert_eq!((report.summary.fail, output.status.code()), (5, Some(1)), "{:?}", report.summary);
     let unknown =
         Command::new(xtask()).args(["check", "--client", "true", "--capability", "telepathy"]).output();
     assert_eq!(unknown.expect("runs").status.code(), Some(2));
@@ -543,8 +602,16 @@ fn a_known_deviation_is_info_with_its_reason_and_the_name_is_the_target() {
 }
 
 /// Every optional capability the reference client offers.
-const ALL_CAPABILITIES: [&str; 6] =
-    ["--capability", "headers", "--capability", "initial-last-event-id", "--capability", "close"];
+const ALL_CAPABILITIES: [&str; 8] = [
+    "--capability",
+    "headers",
+    "--capability",
+    "initial-last-event-id",
+    "--capability",
+    "close",
+    "--capability",
+    "method-body",
+];
 
 /// A broad subset for the protocol variants that do not run every case: the
 /// connection scenarios (status, redirects, reset, reconnection delays) and

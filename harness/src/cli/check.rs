@@ -125,8 +125,8 @@ pub struct Args {
     no_retry: bool,
     /// The adapter offers an optional feature of the contract (repeatable):
     /// headers (SSE_HEADERS), initial-last-event-id (SSE_LAST_EVENT_ID), close
-    /// (stdin `close`); method-body, read-timeout and restart are accepted but
-    /// no case checks them yet. Cases of undeclared features are skipped.
+    /// (stdin `close`), method-body (SSE_METHOD, SSE_BODY); read-timeout and
+    /// restart are accepted but no case checks them yet. Cases of undeclared features are skipped.
     #[arg(long = "capability", value_name = "NAME", value_parser = capability)]
     capabilities: Vec<Option<Need>>,
     /// Run only the cases whose id starts with PREFIX (repeatable).
@@ -321,7 +321,7 @@ fn capability(name: &str) -> Result<Option<Need>, String> {
         return Ok(Some(*found));
     }
     match name {
-        "method-body" | "read-timeout" | "restart" => Ok(None),
+        "read-timeout" | "restart" => Ok(None),
         _ => {
             Err("one of headers, initial-last-event-id, close, method-body, read-timeout, restart".to_owned())
         }

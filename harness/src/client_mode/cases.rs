@@ -34,6 +34,29 @@
 //!   `.bom`: the BOM stripped only on the first (`bom-only-first-connection`).
 //! - `connection.capability.close-while-waiting`: a pending reconnection that
 //!   survives `close()` (the mutant offers no close, so it fails).
+//! - `connection.method-body.*` (capability `method-body`; every request of
+//!   every other case is also judged GET with no body): SSE_METHOD and
+//!   SSE_BODY on the first request (`.first-request`, for adapters that
+//!   cannot reconnect) and on the reconnection after an end of body or a
+//!   reset (`method-get-on-reconnect`, `body-dropped-on-reconnect`); kept
+//!   over a 307 and a 308 (`get-on-307`); GET with no body over a 303, for
+//!   the reconnection too (`post-kept-on-303`); a non-ASCII body counted in
+//!   bytes (`body-length-in-chars`); POST with an empty body
+//!   (`method-get-without-body`). 301/302 from POST are GET in Fetch but
+//!   RFC 9110 lets a client keep POST, so only spec-impl's fixtures pin them.
+//! - `connection.headers.*` (capability `headers`): SSE_HEADERS
+//!   (X-Ssecheck-Token and Authorization) on the reconnection after an end
+//!   of body or a reset, and on the request after a same-origin 301, 302,
+//!   307 and after a redirect on reconnection (`headers-first-request-only`,
+//!   `headers-dropped-on-redirect`). `connection.capability.headers` stays
+//!   first-request only, for adapters that cannot reconnect.
+//! - `connection.initial-last-event-id.*` (capability
+//!   `initial-last-event-id`): the stream's id replaces SSE_LAST_EVENT_ID
+//!   and an empty id resets it (`initial-id-every-request`); a stream that
+//!   dispatches nothing leaves it, sent again (`initial-id-first-request-only`).
+//!   `connection.info.initial-last-event-id-before-any-id` (info): an event
+//!   before any id carries "" in the literal standard, the initial ID where
+//!   a library keeps one ID per client.
 //!
 //! - `connection.status.first.<status>` and `connection.status.<status>`:
 //!   every status of [`FAILING_STATUSES`] (2xx other than 200 included) fails
@@ -63,8 +86,7 @@
 //! Already covered before these: the error event's `readyState` (every
 //! reconnecting case compares the error line), `Last-Event-ID` after an id,
 //! never set, reset and with NUL (`connection.last-event-id.*`), the final
-//! URL after a redirect (`connection.redirect.*`), the `SSE_HEADERS` on
-//! every request (`connection.capability.headers`). Not checked: a network
+//! URL after a redirect (`connection.redirect.*`). Not checked: a network
 //! error before any response.
 //!
 //! What web-platform-tests' `eventsource/` and LaunchDarkly's
@@ -662,6 +684,9 @@ fn connection_cases() -> Vec<ClientCase> {
     );
     close_while_waiting.scenario.close_after_first_error = true;
     cases.extend([headers, initial, close, close_while_waiting]);
+    cases.extend(method_body_cases());
+    cases.extend(headers_lifetime_cases());
+    cases.extend(initial_last_event_id_cases());
 
     let mut info = [
         (
@@ -942,4 +967,241 @@ fn payload_cases() -> Vec<ClientCase> {
         );
     }
     cases
+}
+/// The body of the `connection.method-body` cases: what a client of an
+/// LLM-style or subscription API posts.
+pub const METHOD_BODY: &str = r#"{"subscribe":"prices","since":0}"#;
+
+/// A body whose length in bytes (21) is not its length in characters (15).
+pub const NON_ASCII_BODY: &str = "{\"q\":\"caf\u{e9} \u{20ac}\u{1f600}\"}";
+
+/// A redirect to `moved?to=final` on the case's own origin.
+fn redirect(status: u16) -> Response {
+    Response::new(status, vec![("Location".to_owned(), "moved?to=final".to_owned())], vec![], End::Close)
+}
+
+/// The cases of the `method-body` capability (`SSE_METHOD`, `SSE_BODY`):
+/// the method and body on the first request and, unchanged, on every
+/// reconnection; over redirects as Fetch says.
+fn method_body_cases() -> Vec<ClientCase> {
+    use Need::{MethodBody, Reconnect, Retry};
+    const AGAIN: &[&str] = &["#reestablish-the-connection step 5.4", "#dom-eventsource step 14"];
+    const REDIRECT: &[&str] = &["fetch#http-redirect-fetch", "#reestablish-the-connection step 5.4"];
+    let with = |mut case: ClientCase, method: &str, body: &str| {
+        case.scenario.method = Some(method.to_owned());
+        case.scenario.body = Some(body.to_owned());
+        case
+    };
+    vec![
+        with(
+            case(
+                "connection.method-body.first-request",
+                "With --capability method-body, the request uses SSE_METHOD (POST) and sends SSE_BODY",
+                &["#dom-eventsource step 15"],
+                &[MethodBody],
+                vec![Response::stream(b"data: a\n\n", End::Hold)],
+            ),
+            "POST",
+            METHOD_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.after-end-of-body",
+                "POST with SSE_BODY, the body ends: the reconnection is the same POST with the same body",
+                AGAIN,
+                &[MethodBody, Reconnect, Retry],
+                vec![prime("")],
+            ),
+            "POST",
+            METHOD_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.after-reset",
+                "POST with SSE_BODY, the connection resets mid-stream: the reconnection is the same POST with the same body",
+                &["#reestablish-the-connection step 5.4", "#dom-eventsource step 15.2"],
+                &[MethodBody, Reconnect, Retry],
+                vec![Response::stream(
+                    format!("retry: {PRIME_RETRY_MS}\ndata: a\n\n").as_bytes(),
+                    End::Reset,
+                )],
+            ),
+            "POST",
+            METHOD_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.redirect-307",
+                "POST with SSE_BODY, redirected by a 307: the redirected request and the reconnection keep POST and the body",
+                REDIRECT,
+                &[MethodBody, Reconnect, Retry],
+                vec![redirect(307), prime("")],
+            ),
+            "POST",
+            METHOD_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.redirect-308",
+                "POST with SSE_BODY, redirected by a 308: the redirected request and the reconnection keep POST and the body",
+                REDIRECT,
+                &[MethodBody, Reconnect, Retry],
+                vec![redirect(308), prime("")],
+            ),
+            "POST",
+            METHOD_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.redirect-303",
+                "POST with SSE_BODY, redirected by a 303: the redirected request is GET with no body, and so is the reconnection (Fetch's HTTP-redirect fetch changes the request itself)",
+                &[
+                    "fetch#http-redirect-fetch \"set request's method to GET\"",
+                    "#reestablish-the-connection step 5.4",
+                ],
+                &[MethodBody, Reconnect, Retry],
+                vec![redirect(303), prime("")],
+            ),
+            "POST",
+            METHOD_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.non-ascii-body",
+                "SSE_BODY with non-ASCII UTF-8 (21 bytes, 15 characters): the body and its Content-Length count bytes, on the first request and the reconnection",
+                AGAIN,
+                &[MethodBody, Reconnect, Retry],
+                vec![prime("")],
+            ),
+            "POST",
+            NON_ASCII_BODY,
+        ),
+        with(
+            case(
+                "connection.method-body.empty-body",
+                "SSE_METHOD POST with an empty SSE_BODY: still POST (0 bytes), on the first request and the reconnection",
+                AGAIN,
+                &[MethodBody, Reconnect, Retry],
+                vec![prime("")],
+            ),
+            "POST",
+            "",
+        ),
+    ]
+}
+
+/// The `SSE_HEADERS` of the `connection.headers` cases: one no library sets
+/// itself, and the classic one lost on reconnection (the redirects are
+/// same-origin, so it must be kept).
+fn lifetime_headers() -> Vec<(String, String)> {
+    vec![
+        ("X-Ssecheck-Token".to_owned(), "t0k3n".to_owned()),
+        ("Authorization".to_owned(), "Bearer not-a-secret".to_owned()),
+    ]
+}
+
+/// The `headers` capability for the life of the connection: `SSE_HEADERS`
+/// on every reconnection and on every request that follows a redirect.
+fn headers_lifetime_cases() -> Vec<ClientCase> {
+    use Need::{Headers, Reconnect, Retry};
+    const AGAIN: &[&str] = &["#dom-eventsource step 15", "#reestablish-the-connection step 5.4"];
+    let with = |mut case: ClientCase| {
+        case.subject = Subject::ExtraHeaders;
+        case.scenario.headers = lifetime_headers();
+        case
+    };
+    let mut cases = vec![
+        with(case(
+            "connection.headers.after-end-of-body",
+            "SSE_HEADERS (X-Ssecheck-Token, Authorization) on the first request and again on the reconnection after the body ends",
+            AGAIN,
+            &[Headers, Reconnect, Retry],
+            vec![prime("")],
+        )),
+        with(case(
+            "connection.headers.after-reset",
+            "SSE_HEADERS on the first request and again on the reconnection after a reset mid-stream",
+            AGAIN,
+            &[Headers, Reconnect, Retry],
+            vec![Response::stream(format!("retry: {PRIME_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Reset)],
+        )),
+    ];
+    for status in [301u16, 302, 307] {
+        cases.push(with(case(
+            &format!("connection.headers.redirect-{status}"),
+            &format!(
+                "SSE_HEADERS on the first request, on the request that follows its same-origin {status} redirect, and on the reconnection"
+            ),
+            &["fetch#http-redirect-fetch", AGAIN[0], AGAIN[1]],
+            &[Headers, Reconnect, Retry],
+            vec![redirect(status), prime("")],
+        )));
+    }
+    cases.push(with(case(
+        "connection.headers.redirect-on-reconnection",
+        "SSE_HEADERS on the reconnection and on the request that follows the 302 redirect the reconnection gets",
+        &["fetch#http-redirect-fetch", AGAIN[0], AGAIN[1]],
+        &[Headers, Reconnect, Retry],
+        vec![prime(""), redirect(302), Response::stream(b"data: b\n\n", End::Hold)],
+    )));
+    cases
+}
+
+/// The `initial-last-event-id` capability for the life of the connection:
+/// the initial ID is the last event ID string until the stream changes it.
+fn initial_last_event_id_cases() -> Vec<ClientCase> {
+    use Need::{InitialLastEventId, LastEventId, Reconnect, Retry};
+    let with = |mut case: ClientCase| {
+        case.scenario.initial_last_event_id = Some("41".to_owned());
+        case
+    };
+    let needs = [InitialLastEventId, Reconnect, Retry, LastEventId];
+    let mut before_any_id = with(case(
+        "connection.info.initial-last-event-id-before-any-id",
+        "SSE_LAST_EVENT_ID 41, then an event with no id: the stream's fresh last event ID buffer is empty (literal standard), so the event's lastEventId is \"\" and the reconnection sends none; libraries that keep one ID per client report 41 and send it again",
+        &[
+            "#event-stream-interpretation \"initialized to the empty string\"",
+            "#dispatchMessage step 1",
+            "#reestablish-the-connection step 5.3",
+        ],
+        &needs,
+        vec![Response::stream(format!("retry: {PRIME_RETRY_MS}\ndata: a\n\n").as_bytes(), End::Close)],
+    ));
+    before_any_id.level = Level::Info;
+    before_any_id.info = Some(
+        "standard (literal): lastEventId \"\" and no Last-Event-ID on the reconnection; a client that keeps the initial ID: \"41\" and Last-Event-ID: 41",
+    );
+    vec![
+        with(case(
+            "connection.initial-last-event-id.replaced-by-stream-id",
+            "SSE_LAST_EVENT_ID 41 on the first request; the stream's id: 42 replaces it, so the reconnection sends Last-Event-ID: 42",
+            &["#reestablish-the-connection step 5.3", "#dispatchMessage step 1", "#processField \"id\""],
+            &needs,
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\nid: 42\ndata: a\n\n").as_bytes(),
+                End::Close,
+            )],
+        )),
+        with(case(
+            "connection.initial-last-event-id.kept-without-dispatch",
+            "SSE_LAST_EVENT_ID 41, then a stream that dispatches nothing (a retry and a comment, no blank line): the last event ID string is still 41, sent again on the reconnection",
+            &["#reestablish-the-connection step 5.3", "#concept-event-stream-last-event-id"],
+            &needs,
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\n: nothing yet\n").as_bytes(),
+                End::Close,
+            )],
+        )),
+        with(case(
+            "connection.initial-last-event-id.reset-by-empty-id",
+            "SSE_LAST_EVENT_ID 41, then an event with an empty id field: the last event ID string is empty, so the event's lastEventId is \"\" and the reconnection sends no Last-Event-ID",
+            &["#reestablish-the-connection step 5.3", "#processField \"id\"", "#dispatchMessage step 1"],
+            &needs,
+            vec![Response::stream(
+                format!("retry: {PRIME_RETRY_MS}\nid\ndata: a\n\n").as_bytes(),
+                End::Close,
+            )],
+        )),
+        before_any_id,
+    ]
 }

@@ -3,7 +3,7 @@
 //! ever taken from an observed run.
 
 use serde_json::{Value, json};
-use spec_impl::{Action, EventSource, ReadyState, Request};
+use spec_impl::{Action, ClientOptions, EventSource, ReadyState, Request};
 
 use super::scenario::{End, Response, Scenario};
 
@@ -17,6 +17,11 @@ pub struct ExpectedRequest {
     /// For a reconnection whose delay a `retry` field set: the client must not
     /// connect sooner than this many milliseconds after the previous body ended.
     pub min_delay_ms: Option<u64>,
+    /// The method (`GET` unless the scenario sets one and no redirect
+    /// changed it).
+    pub method: String,
+    /// The body (`None`: no body, which a client sends as 0 bytes or none).
+    pub body: Option<Vec<u8>>,
 }
 
 impl ExpectedRequest {
@@ -55,10 +60,15 @@ pub const LONGEST_WATCHED_DELAY_MS: u64 = 60_000;
 /// Plays `scenario` through spec-impl's model for an EventSource constructed
 /// with `url`.
 pub fn expect(scenario: &Scenario, url: &str) -> Expected {
-    let (mut source, mut actions) = match &scenario.initial_last_event_id {
-        Some(id) => EventSource::with_last_event_id(url, id),
-        None => EventSource::new(url),
+    // The contract's method-body, headers and initial-last-event-id
+    // capabilities configure the client before its first request.
+    let options = ClientOptions {
+        method: scenario.method.clone(),
+        body: scenario.body.as_ref().map(|body| body.as_bytes().to_vec()),
+        headers: scenario.headers.clone(),
+        last_event_id: scenario.initial_last_event_id.clone().unwrap_or_default(),
     };
+    let (mut source, mut actions) = EventSource::with_options(url, &options);
     let mut closed = false;
     let mut recorder = Recorder::default();
     let mut responses = scenario.responses.iter();
@@ -87,6 +97,8 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
             url: request.url,
             headers: request.headers,
             min_delay_ms: pending_delay.take(),
+            method: request.method,
+            body: request.body,
         });
         let response = responses.next().unwrap_or(&hold);
         actions = source.response(response.status, &response.headers);

@@ -277,7 +277,7 @@ fn need_name(need: Need) -> &'static str {
         Need::Retry => "--no-retry",
         Need::Publish => "no --publish",
         Need::Subscribers => "no --subscribers",
-        Need::Headers | Need::InitialLastEventId | Need::Close => "no such capability",
+        Need::Headers | Need::InitialLastEventId | Need::Close | Need::MethodBody => "no such capability",
     }
 }
 
@@ -355,11 +355,13 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
             }
         ));
     }
+    let mut explained = false;
     for (index, (want, got)) in want_requests.iter().zip(got_requests).enumerate() {
         let n = index + 1;
         if path_of(&want.url) != got.path {
             behaviour.push(format!("request {n} went to {}, expected {}", got.path, path_of(&want.url)));
         }
+        behaviour.extend(method_and_body(n, case, want, got, &mut explained));
         if !options.lacks.contains(&Need::LastEventId) {
             let sent = got.header_values("last-event-id");
             match (want.header("Last-Event-ID"), sent.as_slice()) {
@@ -404,11 +406,21 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 }
             }
             Subject::ExtraHeaders => {
-                for (name, value) in &case.scenario.headers {
-                    for (n, request) in got_requests.iter().enumerate() {
-                        if !request.header_values(name).contains(&value.as_str()) {
+                let mut explained = false;
+                for (n, (want, request)) in want_requests.iter().zip(got_requests).enumerate() {
+                    for (name, _) in &case.scenario.headers {
+                        // The model's request: a header a redirect deleted
+                        // (a request-body header over a 303) is not asked for.
+                        let Some(value) = want.header(name) else { continue };
+                        if !request.header_values(name).contains(&value) {
+                            let why = if n == 0 || explained {
+                                ""
+                            } else {
+                                ": the headers must be sent again on every reconnection and after every redirect"
+                            };
+                            explained |= !why.is_empty();
                             behaviour.push(format!(
-                                "request {} does not carry {name}: {value} (SSE_HEADERS)",
+                                "request {} does not carry {name}: {value} (SSE_HEADERS){why}",
                                 n + 1
                             ));
                         }
@@ -455,6 +467,71 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
     (Status::Pass, "as the standard says".to_owned())
 }
 
+/// Where request `n`'s method and body differ from the model's, and a
+/// Content-Length that is not the body's length: one finding, with the
+/// rule it breaks unless `explained` says a finding already named it.
+fn method_and_body(
+    n: usize,
+    case: &ClientCase,
+    want: &expectation::ExpectedRequest,
+    got: &ObservedRequest,
+    explained: &mut bool,
+) -> Option<String> {
+    let mut parts = Vec::new();
+    let variable = if case.scenario.method.is_some() { " (SSE_METHOD)" } else { "" };
+    if got.method != want.method {
+        parts.push(format!("was {}, expected {}{variable}", got.method, want.method));
+    }
+    let want_body = want.body.as_deref().unwrap_or_default();
+    let source = if want.body.is_some() { " (SSE_BODY)" } else { "" };
+    if !got.body_complete {
+        parts.push(format!(
+            "its body did not end within {} s ({} bytes arrived)",
+            server::BODY_DEADLINE.as_secs(),
+            got.body_length
+        ));
+    } else if got.body_length != want_body.len() {
+        let in_chars = String::from_utf8_lossy(want_body).chars().count();
+        let hint = if got.body_length == in_chars && in_chars != want_body.len() {
+            " (its length in characters: a Content-Length must count bytes)"
+        } else {
+            ""
+        };
+        parts.push(format!(
+            "its body is {} bytes, expected {}{source}{hint}",
+            got.body_length,
+            want_body.len()
+        ));
+    } else if got.body != want_body[..got.body.len().min(want_body.len())] {
+        let at = got.body.iter().zip(want_body).position(|(g, w)| g != w).unwrap_or(0);
+        parts.push(format!(
+            "its body differs from the expected{source} at byte {at} (both {} bytes)",
+            got.body_length
+        ));
+    }
+    if let [length] = got.header_values("content-length").as_slice() {
+        if got.body_complete && length.trim().parse::<usize>().ok() != Some(got.body_length) {
+            parts
+                .push(format!("it says Content-Length: {length}, but its body is {} bytes", got.body_length));
+        }
+    }
+    if parts.is_empty() {
+        return None;
+    }
+    let configured = case.scenario.method.is_some() || case.scenario.body.is_some();
+    let why = if !configured || *explained {
+        ""
+    } else if want.method == "GET" && case.scenario.method.as_deref().is_some_and(|m| m != "GET") {
+        ": a 303 redirect (and a 301 or 302 of a POST) turns the request into GET with no body (Fetch's HTTP-redirect fetch), for every later request too"
+    } else if n > 1 {
+        ": the method and body must be used again on every reconnection and kept over a 307 or 308 redirect"
+    } else {
+        ""
+    };
+    *explained |= !why.is_empty();
+    Some(format!("request {n} {}{why}", parts.join(" and ")))
+}
+
 fn body_json(bytes: &[u8]) -> Value {
     match std::str::from_utf8(bytes) {
         Ok(text) => json!(text),
@@ -483,8 +560,12 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
         .iter()
         .map(|r| {
             without_defaults(
-                json!({"path": path_of(&r.url), "Last-Event-ID": r.header("Last-Event-ID"), "min_delay_ms": r.min_delay_ms}),
-                &["Last-Event-ID", "min_delay_ms"],
+                json!({
+                    "path": path_of(&r.url), "Last-Event-ID": r.header("Last-Event-ID"), "min_delay_ms": r.min_delay_ms,
+                    "method": (r.method != "GET").then_some(r.method.as_str()),
+                    "body": r.body.as_deref().map(body_json),
+                }),
+                &["Last-Event-ID", "min_delay_ms", "method", "body"],
             )
         })
         .collect();
@@ -511,8 +592,11 @@ fn observed_json(observed: &Observed) -> Value {
             without_defaults(
                 json!({
                     "method": r.method, "path": r.path, "version": r.version, "headers": headers, "delay_ms": delay,
+                    "body": (r.body_length > 0).then(|| body_json(&r.body)),
+                    "body_length": r.body_length,
+                    "body_incomplete": !r.body_complete,
                 }),
-                &["delay_ms"],
+                &["delay_ms", "body", "body_length", "body_incomplete"],
             )
         })
         .collect();

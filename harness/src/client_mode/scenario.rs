@@ -23,6 +23,10 @@ pub struct Scenario {
     /// The harness writes `close` to the adapter's stdin once it has printed
     /// its first error (a reconnection being waited for).
     pub close_after_first_error: bool,
+    /// The method the adapter is asked to use (`SSE_METHOD`); `None`: GET.
+    pub method: Option<String>,
+    /// The body the adapter is asked to send (`SSE_BODY`); `None`: none.
+    pub body: Option<String>,
 }
 
 impl Scenario {
@@ -36,6 +40,12 @@ impl Scenario {
         }
         if let Some(id) = &self.initial_last_event_id {
             env.push(("SSE_LAST_EVENT_ID".to_owned(), id.clone()));
+        }
+        if let Some(method) = &self.method {
+            env.push(("SSE_METHOD".to_owned(), method.clone()));
+        }
+        if let Some(body) = &self.body {
+            env.push(("SSE_BODY".to_owned(), body.clone()));
         }
         env
     }

@@ -28,6 +28,14 @@ use crate::tls::{self, LoopbackCa};
 /// at once, so a client reconnecting in a tight loop cannot grow memory.
 pub const MAX_LOGGED_REQUESTS: usize = 200;
 
+/// Request body bytes kept per request; beyond them only the length is
+/// counted.
+pub const MAX_LOGGED_BODY: usize = 64 * 1024;
+
+/// How long the server waits for a request's whole body before it answers
+/// (and logs the body as incomplete).
+pub const BODY_DEADLINE: std::time::Duration = std::time::Duration::from_secs(5);
+
 /// A reserved path, outside every case's `/c/<n>/` prefix: the page a browser
 /// adapter opens so that its EventSource is same-origin with the case URL.
 /// Requests to it are never logged nor counted.
@@ -100,6 +108,12 @@ pub struct ObservedRequest {
     pub version: &'static str,
     /// When the body of the previous response to this case ended, if one did.
     pub previous_end: Option<Instant>,
+    /// The request body, up to [`MAX_LOGGED_BODY`] bytes.
+    pub body: Vec<u8>,
+    /// The body's whole length (what arrived within [`BODY_DEADLINE`]).
+    pub body_length: usize,
+    /// Whether the body ended within [`BODY_DEADLINE`] (and without error).
+    pub body_complete: bool,
 }
 
 impl ObservedRequest {
@@ -269,7 +283,7 @@ where
 {
     let service = hyper::service::service_fn(move |request| {
         let routes = routes.clone();
-        async move { Ok::<_, Infallible>(serve(&routes, request)) }
+        async move { Ok::<_, Infallible>(serve(&routes, request).await) }
     });
     let io = TokioIo::new(io);
     if http2 {
@@ -281,7 +295,32 @@ where
     }
 }
 
-fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incoming>) -> HttpResponse<Body> {
+/// What a request's body was: the bytes kept, the whole length, whether it
+/// ended in time.
+async fn read_request_body(body: Incoming) -> (Vec<u8>, usize, bool) {
+    let mut body = body;
+    let mut kept = Vec::new();
+    let mut length = 0usize;
+    let deadline = tokio::time::Instant::now() + BODY_DEADLINE;
+    loop {
+        match tokio::time::timeout_at(deadline, body.frame()).await {
+            Ok(Some(Ok(frame))) => {
+                if let Some(data) = frame.data_ref() {
+                    length = length.saturating_add(data.len());
+                    let room = MAX_LOGGED_BODY.saturating_sub(kept.len());
+                    kept.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+            Ok(None) => return (kept, length, true),
+            Ok(Some(Err(_))) | Err(_) => return (kept, length, false),
+        }
+    }
+}
+
+async fn serve(
+    routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>,
+    request: Request<Incoming>,
+) -> HttpResponse<Body> {
     if request.uri().path() == BROWSER_PAGE_PATH {
         return browser_page();
     }
@@ -305,15 +344,23 @@ fn serve(routes: &Mutex<HashMap<usize, Arc<CaseRoute>>>, request: Request<Incomi
     }
     let previous_end = lock(&route.last_end).map(|(_, at)| at);
     let version = crate::http_client::version_name(request.version());
+    let at = Instant::now();
+    let method = request.method().as_str().to_owned();
+    // The whole body before the response: a client that sends less than it
+    // announced is answered all the same once the deadline passes.
+    let (body, body_length, body_complete) = read_request_body(request.into_body()).await;
     let mut log = lock(&route.log);
     let index = log.len();
     log.push(ObservedRequest {
-        at: Instant::now(),
+        at,
         path,
-        method: request.method().as_str().to_owned(),
+        method,
         headers,
         version,
         previous_end,
+        body,
+        body_length,
+        body_complete,
     });
     drop(log);
     route.activity.notify_waiters();

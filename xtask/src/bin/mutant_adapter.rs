@@ -6,7 +6,10 @@
 //! and without bugs to prove the harness does not blame a correct client.
 //!
 //! It speaks the adapter protocol of ../shared/contracts.md section 3 and
-//! stops when its stdin closes.
+//! stops when its stdin closes. It offers the capabilities `headers`
+//! (`SSE_HEADERS`), `method-body` (`SSE_METHOD`, `SSE_BODY`) and
+//! `initial-last-event-id` (`SSE_LAST_EVENT_ID`) unless run with
+//! `--no-capabilities`, which ignores those variables.
 
 use std::io::{BufRead as _, Read, Write as _};
 use std::net::TcpStream;
@@ -58,6 +61,17 @@ const BUGS: &[&str] = &[
     "cache-control-first-request-only",
     "empty-body-fails",
     "content-type-not-checked",
+    // The contract's capabilities, for the life of the connection.
+    "headers-first-request-only",
+    "headers-dropped-on-redirect",
+    "method-get-on-reconnect",
+    "body-dropped-on-reconnect",
+    "body-length-in-chars",
+    "post-kept-on-303",
+    "get-on-307",
+    "method-get-without-body",
+    "initial-id-every-request",
+    "initial-id-first-request-only",
     // Legal but against a SHOULD: a warning, which --strict makes a failure.
     "no-cache-control",
 ];
@@ -84,6 +98,7 @@ const HOSTILE: &[&str] = &["huge-line", "flood", "reconnect-storm"];
 fn main() {
     let mut bugs = Vec::new();
     let mut hostile = None;
+    let mut capabilities = true;
     let mut url = std::env::var("SSE_URL").ok();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -92,6 +107,8 @@ fn main() {
                 Some(bug) if BUGS.contains(&bug.as_str()) => bugs.push(bug),
                 other => fail_usage(&format!("--bug takes one of {BUGS:?}, not {other:?}")),
             }
+        } else if arg == "--no-capabilities" {
+            capabilities = false;
         } else if arg == "--hostile" {
             match args.next() {
                 Some(name) if HOSTILE.contains(&name.as_str()) => hostile = Some(name),
@@ -110,18 +127,76 @@ fn main() {
         for _ in std::io::stdin().lock().lines().map_while(Result::ok) {}
         std::process::exit(0);
     });
+    let configured = if capabilities { Configured::from_env() } else { Configured::default() };
+    let last_event_id = if bugs.iter().any(|b| b == "initial-id-first-request-only") {
+        String::new()
+    } else {
+        configured.last_event_id.clone().unwrap_or_default()
+    };
     Client {
         bugs,
-        last_event_id: String::new(),
+        last_event_id,
         reconnection_ms: DEFAULT_RECONNECTION_MS,
         connections: 0,
         broken: false,
         kept_buffers: (String::new(), String::new()),
         opened: false,
         redirected: false,
+        method: configured.method.clone().unwrap_or_else(|| "GET".to_owned()),
+        body: configured.body.clone(),
+        headers: configured.headers.clone(),
+        configured,
     }
     .run(url);
 }
+
+/// What the harness asks the adapter to configure (the contract's
+/// capabilities), read from the environment.
+#[derive(Debug, Default)]
+struct Configured {
+    /// `SSE_HEADERS`, in the object's order.
+    headers: Vec<(String, String)>,
+    /// `SSE_METHOD`.
+    method: Option<String>,
+    /// `SSE_BODY`.
+    body: Option<String>,
+    /// `SSE_LAST_EVENT_ID`.
+    last_event_id: Option<String>,
+}
+
+impl Configured {
+    fn from_env() -> Self {
+        let headers = std::env::var("SSE_HEADERS")
+            .ok()
+            .and_then(|json| serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(&json).ok())
+            .map(|object| {
+                object.into_iter().filter_map(|(n, v)| v.as_str().map(|v| (n, v.to_owned()))).collect()
+            })
+            .unwrap_or_default();
+        Self {
+            headers,
+            method: std::env::var("SSE_METHOD").ok(),
+            body: std::env::var("SSE_BODY").ok(),
+            last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok(),
+        }
+    }
+}
+
+/// Why a request is made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Why {
+    /// The first request.
+    First,
+    /// Following a redirect.
+    Redirect,
+    /// A reconnection after the wait.
+    Reconnect,
+}
+
+/// Fetch's request-body header names, deleted when a redirect turns the
+/// request into GET.
+const REQUEST_BODY_HEADERS: [&str; 4] =
+    ["content-encoding", "content-language", "content-location", "content-type"];
 
 /// Misbehaves as `name` says until killed (or until stdout closes).
 fn run_hostile(name: &str, url: &str) -> ! {
@@ -180,8 +255,8 @@ fn print(line: &serde_json::Value) {
 
 /// How one connection ended.
 enum Outcome {
-    /// A redirect to this location.
-    Redirect(String),
+    /// A redirect (status) to this location.
+    Redirect(u16, String),
     /// The connection must not be retried (bad status or Content-Type).
     Fail,
     /// The body ended or the connection broke: reconnect.
@@ -203,6 +278,14 @@ struct Client {
     opened: bool,
     /// This request follows a redirect (for `redirect-target-status-ignored`).
     redirected: bool,
+    /// The request's method (a redirect may change it for good).
+    method: String,
+    /// The request's body.
+    body: Option<String>,
+    /// The extra request headers (a redirect may delete some).
+    headers: Vec<(String, String)>,
+    /// What the environment asked for.
+    configured: Configured,
 }
 
 impl Client {
@@ -212,8 +295,9 @@ impl Client {
 
     fn run(mut self, mut url: String) {
         let mut redirects = 0;
+        let mut why = Why::First;
         loop {
-            let outcome = match self.connect(&url) {
+            let outcome = match self.connect(&url, why) {
                 Ok(outcome) => outcome,
                 Err(error) => {
                     eprintln!("mutant adapter: {error}");
@@ -221,14 +305,16 @@ impl Client {
                     Outcome::Reconnect
                 }
             };
-            self.redirected = matches!(outcome, Outcome::Redirect(_));
+            self.redirected = matches!(outcome, Outcome::Redirect(..));
             match outcome {
-                Outcome::Redirect(location) if redirects < MAX_REDIRECTS => {
+                Outcome::Redirect(status, location) if redirects < MAX_REDIRECTS => {
                     redirects += 1;
                     url = resolve(&url, &location);
+                    self.redirected(status);
+                    why = Why::Redirect;
                     continue;
                 }
-                Outcome::Redirect(_) | Outcome::Fail if !self.has("reconnect-after-failure") => {
+                Outcome::Redirect(..) | Outcome::Fail if !self.has("reconnect-after-failure") => {
                     print(&json!({"kind": "error", "readyState": 2}));
                     loop {
                         std::thread::park();
@@ -246,11 +332,60 @@ impl Client {
                 self.reconnection_ms
             };
             std::thread::sleep(Duration::from_millis(wait));
+            why = Why::Reconnect;
         }
     }
 
+    /// Fetch's redirect rule: 301/302 of a POST and 303 of anything but
+    /// GET/HEAD become GET with no body and no request-body headers.
+    fn redirected(&mut self, status: u16) {
+        let to_get = match status {
+            301 | 302 => self.method == "POST",
+            303 => !matches!(self.method.as_str(), "GET" | "HEAD") && !self.has("post-kept-on-303"),
+            _ => self.has("get-on-307"),
+        };
+        if to_get {
+            "GET".clone_into(&mut self.method);
+            self.body = None;
+            self.headers
+                .retain(|(name, _)| !REQUEST_BODY_HEADERS.contains(&name.to_ascii_lowercase().as_str()));
+        }
+    }
+
+    /// The request line and the headers of the contract's capabilities.
+    fn request_head(&self, target: &str, authority: &str, why: Why) -> (String, Option<String>) {
+        let mut method = self.method.clone();
+        let mut body = self.body.clone();
+        if why == Why::Reconnect && self.has("method-get-on-reconnect") {
+            "GET".clone_into(&mut method);
+        }
+        if why == Why::Reconnect && self.has("body-dropped-on-reconnect") {
+            body = None;
+        }
+        if self.has("method-get-without-body") && body.as_deref().is_none_or(str::is_empty) {
+            "GET".clone_into(&mut method);
+        }
+        let mut head = format!("{method} {target} HTTP/1.1\r\nHost: {authority}\r\n");
+        if why == Why::First || !self.has("accept-first-request-only") {
+            head.push_str("Accept: text/event-stream\r\n");
+        }
+        let headers_dropped = (self.has("headers-first-request-only") && why != Why::First)
+            || (self.has("headers-dropped-on-redirect") && why == Why::Redirect);
+        if !headers_dropped {
+            for (name, value) in &self.headers {
+                head.push_str(&format!("{name}: {value}\r\n"));
+            }
+        }
+        if let Some(body) = &body {
+            let length = if self.has("body-length-in-chars") { body.chars().count() } else { body.len() };
+            head.push_str(&format!("Content-Length: {length}\r\n"));
+        }
+        (head, body)
+    }
+
     /// One request and, for a good response, its body parsed to the end.
-    fn connect(&mut self, url: &str) -> std::io::Result<Outcome> {
+    fn connect(&mut self, url: &str, why: Why) -> std::io::Result<Outcome> {
+        let first_request = self.connections == 0;
         self.connections += 1;
         self.broken = false;
         if self.has("retry-per-connection") {
@@ -258,26 +393,31 @@ impl Client {
         }
         let (authority, target) = split_url(url)?;
         let mut stream = TcpStream::connect(&authority)?;
-        let first = self.connections == 1;
-        let mut request = format!("GET {target} HTTP/1.1\r\nHost: {authority}\r\n");
-        if first || !self.has("accept-first-request-only") {
-            request.push_str("Accept: text/event-stream\r\n");
-        }
-        if !self.has("no-cache-control") && (first || !self.has("cache-control-first-request-only")) {
+        let (mut request, body) = self.request_head(&target, &authority, why);
+        if !self.has("no-cache-control")
+            && (why == Why::First || !self.has("cache-control-first-request-only"))
+        {
             request.push_str("Cache-Control: no-cache\r\n");
         }
         let mut request = request.into_bytes();
-        if !self.last_event_id.is_empty() || self.has("empty-last-event-id-sent") {
+        let initial = self.configured.last_event_id.as_deref().filter(|id| !id.is_empty());
+        let last_event_id = match initial {
+            Some(initial) if self.has("initial-id-every-request") => initial,
+            Some(initial) if first_request && self.has("initial-id-first-request-only") => initial,
+            _ => self.last_event_id.as_str(),
+        };
+        if !last_event_id.is_empty() || self.has("empty-last-event-id-sent") {
             request.extend_from_slice(b"Last-Event-ID: ");
             if self.has("last-event-id-latin1") {
                 // As Python's http.client encodes header values.
-                request.extend(self.last_event_id.chars().map(|c| u8::try_from(c).unwrap_or(b'?')));
+                request.extend(last_event_id.chars().map(|c| u8::try_from(c).unwrap_or(b'?')));
             } else {
-                request.extend_from_slice(self.last_event_id.as_bytes());
+                request.extend_from_slice(last_event_id.as_bytes());
             }
             request.extend_from_slice(b"\r\n");
         }
         request.extend_from_slice(b"Connection: close\r\n\r\n");
+        request.extend_from_slice(body.unwrap_or_default().as_bytes());
         stream.write_all(&request)?;
 
         let mut body = Body { stream, buffer: Vec::new() };
@@ -287,7 +427,7 @@ impl Client {
             && !(status == 303 && self.has("redirect-303-refused"))
         {
             if let Some(location) = header("location") {
-                return Ok(Outcome::Redirect(location.clone()));
+                return Ok(Outcome::Redirect(status, location.clone()));
             }
         }
         let essence = header("content-type")
