@@ -252,7 +252,7 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
             "connection.redirect.first.no-location.307",
         ],
     ),
-    ("redirect-303-refused", &["connection.redirect.303"]),
+    ("redirect-303-refused", &["connection.redirect.303", "connection.method-body.redirect-303"]),
     (
         "redirect-target-status-ignored",
         &[
