@@ -149,9 +149,10 @@ pub const PRIME_RETRY_MS: u64 = 100;
 /// client that ignores `retry` is caught reconnecting too early.
 pub const LONG_RETRY_MS: u64 = 6000;
 
-/// The reconnection time of `connection.capability.close-while-waiting`:
-/// ample time for `close` to arrive first (the case watches this long on top
-/// of its quiet window, so a reconnection that ignores close is seen).
+/// The reconnection time the `connection.capability.close*` cases set:
+/// ample time for `close` to arrive first; a client that ignores close
+/// reconnects this soon, and one that also ignores `retry` at its default,
+/// within the [`super::expectation::CLOSE_WATCH_MS`] the case watches.
 pub const CLOSE_WAIT_RETRY_MS: u64 = 1000;
 
 /// Every client-mode case, in registry order.
@@ -659,14 +660,17 @@ fn connection_cases() -> Vec<ClientCase> {
     initial.scenario.initial_last_event_id = Some("41".to_owned());
     let mut close = case(
         "connection.capability.close",
-        "With --capability close, `close` on stdin after the first event: nothing more is dispatched and no request follows",
+        "With --capability close, `close` on stdin after the first event: nothing more is dispatched and no request follows, watched for 5 s (longer than the reconnection time and clients' usual defaults)",
         &["#dom-eventsource-close"],
         &[Need::Close],
         vec![
             Response::new(
                 200,
                 event_stream(),
-                vec![b"data: a\n\n".to_vec(), b"data: b\n\n".to_vec()],
+                vec![
+                    format!("retry: {CLOSE_WAIT_RETRY_MS}\ndata: a\n\n").into_bytes(),
+                    b"data: b\n\n".to_vec(),
+                ],
                 End::Close,
             )
             // Shorter than the quiet window, so a client that ignores

@@ -45,11 +45,19 @@ pub struct Expected {
     /// [`LONGEST_WATCHED_DELAY_MS`]: the case does not wait for it, and a
     /// request while the case watches is one too many.
     pub unwatched_delay_ms: Option<u64>,
-    /// A reconnection wait of this many milliseconds the model abandoned
-    /// (`close()` during it): the case watches that long on top of its quiet
-    /// window, so a client that reconnects all the same is seen doing it.
-    pub abandoned_wait_ms: Option<u64>,
+    /// The harness called `close()`: the case watches this many milliseconds
+    /// on top of its quiet window, longer than the reconnection time the
+    /// case set and than clients' usual defaults ([`CLOSE_WATCH_MS`]), so a
+    /// client that stops dispatching but reconnects all the same is seen
+    /// doing it.
+    pub watch_after_close_ms: Option<u64>,
 }
+
+/// The least a case watches after `close()`: clients' usual default
+/// reconnection times are 3 to 5 seconds (3 s in browsers and most
+/// libraries), so a client that ignores close and reconnects at its default,
+/// even one that ignores `retry` too, reconnects within it.
+pub const CLOSE_WATCH_MS: u64 = 5000;
 
 /// The longest reconnection time a case waits out. A `retry` value beyond it
 /// (up to `u64::MAX` ms) still sets the reconnection time; the case then ends
@@ -85,9 +93,6 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
             // reconnection time is implementation-defined.
             pending_delay = recorder.retry_set.then_some(ms);
             actions = source.timer_fired();
-            if actions.is_empty() {
-                recorder.expected.abandoned_wait_ms = Some(ms);
-            }
             continue;
         }
         let Some(request) = fetch else {
@@ -114,6 +119,7 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
             {
                 // The harness calls close() once the first event is out.
                 closed = true;
+                recorder.expected.watch_after_close_ms = Some(close_watch(&source));
                 actions.extend(source.close());
             }
         }
@@ -133,11 +139,18 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
             // The harness calls close() once the first error is out, while
             // the reconnection is being waited for.
             closed = true;
+            recorder.expected.watch_after_close_ms = Some(close_watch(&source));
             actions.extend(source.close());
         }
     }
     recorder.expected.ends_closed = source.ready_state() == ReadyState::Closed;
     recorder.expected
+}
+
+/// How long a case watches after `close()`: the reconnection time the case
+/// set, and at least [`CLOSE_WATCH_MS`].
+fn close_watch(source: &EventSource) -> u64 {
+    source.reconnection_time().clamp(CLOSE_WATCH_MS, LONGEST_WATCHED_DELAY_MS)
 }
 
 #[derive(Debug, Default)]

@@ -179,7 +179,7 @@ async fn observe(
     let mut observed = Observed::default();
     let wanted_lines = core_lines(&expected.lines, options).len();
     let deadline = Instant::now() + deadline_of(case, expected, options);
-    let quiet = options.quiet + Duration::from_millis(expected.abandoned_wait_ms.unwrap_or(0));
+    let quiet = options.quiet + Duration::from_millis(expected.watch_after_close_ms.unwrap_or(0));
     let mut complete_at: Option<Instant> = None;
     let mut close_sent = false;
     loop {
