@@ -325,6 +325,30 @@ impl EventSource {
         actions
     }
 
+    /// Not in the standard (a browser's page can only `close()` and construct
+    /// a new EventSource, which forgets the last event ID string): a
+    /// non-browser client's restart, which drops the connection and
+    /// reconnects at once with the last event ID string it has. The
+    /// contract's `restart` capability checks it. It is the client's own
+    /// choice, not a failure, so no `error` event is fired; the steps it
+    /// takes are the standard's own, without the wait.
+    pub fn restart(&mut self) -> Vec<Action> {
+        if self.ready_state == ReadyState::Closed {
+            return Vec::new();
+        }
+        let mut actions = Vec::new();
+        //§ #event-stream-interpretation "end of the file": "any pending data must be discarded" (end_fetch finishes the stream being interpreted)
+        if self.end_fetch() != FetchEnded::Nothing {
+            actions.push(Action::AbortFetch);
+        }
+        //§ #reestablish-the-connection step 1: "Set the readyState attribute to CONNECTING." (without the error event: nothing failed)
+        self.ready_state = ReadyState::Connecting;
+        actions.push(Action::SetReadyState(ReadyState::Connecting));
+        // Steps 5.1 to 5.4 at once, skipping step 2's wait.
+        actions.extend(self.timer_fired());
+        actions
+    }
+
     /// Ends the fetch in progress, saying what it was doing.
     fn end_fetch(&mut self) -> FetchEnded {
         match std::mem::replace(&mut self.fetch, Fetch::Idle) {
