@@ -56,12 +56,24 @@ pub enum Capability {
     /// Optional (`--capability method-body`): uses the method and body of
     /// `SSE_METHOD` and `SSE_BODY`, again on every reconnection.
     MethodBody,
+    /// Optional (`--capability read-timeout`): treats `SSE_READ_TIMEOUT_MS`
+    /// of silence as a network error, on every connection.
+    ReadTimeout,
+    /// Optional (`--capability restart`): the stdin line `restart` drops the
+    /// connection and reconnects at once.
+    Restart,
 }
 
 /// The optional capabilities of ../shared/contracts.md section 3 that have
 /// cases, by name.
-pub const OPTIONAL: &[Capability] =
-    &[Capability::Headers, Capability::InitialLastEventId, Capability::Close, Capability::MethodBody];
+pub const OPTIONAL: &[Capability] = &[
+    Capability::Headers,
+    Capability::InitialLastEventId,
+    Capability::Close,
+    Capability::MethodBody,
+    Capability::ReadTimeout,
+    Capability::Restart,
+];
 
 impl Capability {
     /// The name used in listings and reports.
@@ -76,6 +88,8 @@ impl Capability {
             Self::InitialLastEventId => "initial-last-event-id",
             Self::Close => "close",
             Self::MethodBody => "method-body",
+            Self::ReadTimeout => "read-timeout",
+            Self::Restart => "restart",
         }
     }
 

@@ -72,6 +72,9 @@ pub struct Capabilities {
     pub method: Option<String>,
     /// The body (`SSE_BODY`; none when unset).
     pub body: Option<String>,
+    /// How much silence on a stream is a network error
+    /// (`SSE_READ_TIMEOUT_MS`); none by default.
+    pub read_timeout: Option<Duration>,
 }
 
 impl Capabilities {
@@ -104,12 +107,20 @@ impl Capabilities {
         let trust =
             std::env::var_os("SSE_CA_FILE").map_or(Trust::Platform, |path| Trust::CaFile(path.into()));
         let transport = Transport { trust, h2c_prior_knowledge, http1_only: false };
+        let read_timeout = match std::env::var("SSE_READ_TIMEOUT_MS") {
+            Ok(ms) => Some(Duration::from_millis(
+                ms.parse()
+                    .map_err(|_| format!("SSE_READ_TIMEOUT_MS is {ms:?}, not a number of milliseconds"))?,
+            )),
+            Err(_) => None,
+        };
         Ok(Self {
             headers,
             last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok(),
             transport,
             method: std::env::var("SSE_METHOD").ok(),
             body: std::env::var("SSE_BODY").ok(),
+            read_timeout,
         })
     }
 }
@@ -129,6 +140,8 @@ where
     let (sender, mut fetched) = mpsc::channel::<(u64, Fetched)>(16);
     let mut fetching = Fetching::default();
     let mut timer: Option<Pin<Box<Sleep>>> = None;
+    // The read timeout's deadline while a response body is being received.
+    let mut silence: Option<Pin<Box<Sleep>>> = None;
     let mut ready_state = ReadyState::Connecting;
     let mut commands = commands.lines();
     let mut commands_open = true;
@@ -183,6 +196,12 @@ where
         tokio::select! {
             Some((number, report)) = fetched.recv() => {
                 if number == fetching.number {
+                    silence = match (&report, capabilities.read_timeout) {
+                        (Fetched::Response { .. } | Fetched::Chunk(_), Some(limit)) => {
+                            Some(Box::pin(tokio::time::sleep(limit)))
+                        }
+                        _ => None,
+                    };
                     actions = match report {
                         Fetched::Response { status, headers } => source.response(status, &headers),
                         Fetched::Chunk(bytes) => source.body(&bytes),
@@ -194,6 +213,13 @@ where
                     };
                 }
             }
+            () = async { silence.as_mut().expect("guarded by the condition").await }, if silence.is_some() => {
+                // SSE_READ_TIMEOUT_MS of silence: a network error.
+                silence = None;
+                eprintln!("reference client: read timeout");
+                fetching.abort();
+                actions = source.network_error();
+            }
             () = async { timer.as_mut().expect("guarded by the condition").await }, if timer.is_some() => {
                 timer = None;
                 actions = source.timer_fired();
@@ -203,13 +229,9 @@ where
                     "close" => actions = source.close(),
                     "restart" => {
                         // Drop the connection and reconnect at once.
-                        fetching.abort();
-                        actions = source.network_error();
-                        if actions.iter().any(|a| matches!(a, Action::Wait { .. })) {
-                            actions.retain(|a| !matches!(a, Action::Wait { .. }));
-                            actions.extend(source.timer_fired());
-                            timer = None;
-                        }
+                        timer = None;
+                        silence = None;
+                        actions = source.restart();
                     }
                     other => eprintln!("reference client: unknown command {other:?} ignored"),
                 },

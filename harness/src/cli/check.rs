@@ -125,8 +125,9 @@ pub struct Args {
     no_retry: bool,
     /// The adapter offers an optional feature of the contract (repeatable):
     /// headers (SSE_HEADERS), initial-last-event-id (SSE_LAST_EVENT_ID), close
-    /// (stdin `close`), method-body (SSE_METHOD, SSE_BODY); read-timeout and
-    /// restart are accepted but no case checks them yet. Cases of undeclared features are skipped.
+    /// (stdin `close`), method-body (SSE_METHOD, SSE_BODY), read-timeout
+    /// (SSE_READ_TIMEOUT_MS), restart (stdin `restart`). Cases of undeclared
+    /// features are skipped.
     #[arg(long = "capability", value_name = "NAME", value_parser = capability)]
     capabilities: Vec<Option<Need>>,
     /// Run only the cases whose id starts with PREFIX (repeatable).
@@ -314,18 +315,12 @@ fn served_transport(protocol: client_mode::server::Protocol) -> TransportSummary
     }
 }
 
-/// A `--capability` name of ../shared/contracts.md section 3; `None` for
-/// those no case checks yet.
+/// A `--capability` name of ../shared/contracts.md section 3.
 fn capability(name: &str) -> Result<Option<Need>, String> {
     if let Some(found) = registry::OPTIONAL.iter().find(|c| c.name() == name) {
         return Ok(Some(*found));
     }
-    match name {
-        "read-timeout" | "restart" => Ok(None),
-        _ => {
-            Err("one of headers, initial-last-event-id, close, method-body, read-timeout, restart".to_owned())
-        }
-    }
+    Err("one of headers, initial-last-event-id, close, method-body, read-timeout, restart".to_owned())
 }
 
 /// A `--known-deviation` value: `PREFIX=REASON`, both non-empty.

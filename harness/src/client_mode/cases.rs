@@ -688,6 +688,8 @@ fn connection_cases() -> Vec<ClientCase> {
     );
     close_while_waiting.scenario.close_after_first_error = true;
     cases.extend([headers, initial, close, close_while_waiting]);
+    cases.extend(read_timeout_cases());
+    cases.extend(restart_cases());
     cases.extend(method_body_cases());
     cases.extend(headers_lifetime_cases());
     cases.extend(initial_last_event_id_cases());
@@ -1208,4 +1210,139 @@ fn initial_last_event_id_cases() -> Vec<ClientCase> {
         )),
         before_any_id,
     ]
+}
+
+/// The read timeout the `connection.read-timeout.*` cases set
+/// (`SSE_READ_TIMEOUT_MS`).
+pub const READ_TIMEOUT_MS: u64 = 1000;
+
+/// The gap between writes of the streams a read timeout must keep: a third
+/// of the timeout, for three times the timeout in all.
+const KEPT_GAP: Duration = Duration::from_millis(READ_TIMEOUT_MS / 3);
+
+/// The `read-timeout` capability: silence longer than `SSE_READ_TIMEOUT_MS`
+/// is a network error (the client reconnects with `Last-Event-ID`, not
+/// before the timeout), on every connection; a stream that sends anything,
+/// comments included, more often is kept however long it lasts.
+fn read_timeout_cases() -> Vec<ClientCase> {
+    use Need::{ReadTimeout, Reconnect};
+    const SPEC: &[&str] = &["#dom-eventsource step 15.2", "#reestablish-the-connection step 5.3"];
+    let heartbeat = |body: &[u8]| Response::stream(body, End::Heartbeat);
+    let silent = |body: &[u8]| Response::stream(body, End::Hold);
+    let kept =
+        |writes: Vec<Vec<u8>>| Response::new(200, event_stream(), writes, End::Heartbeat).paused(KEPT_GAP);
+    let mut comments = vec![b"data: a\n\n".to_vec()];
+    comments.extend(std::iter::repeat_n(b":\n".to_vec(), 8));
+    comments.push(b"data: b\n\n".to_vec());
+    let events: Vec<Vec<u8>> = (1..=10).map(|n| format!("data: e{n}\n\n").into_bytes()).collect();
+    let mut cases = vec![
+        case(
+            "connection.read-timeout.silent-after-event",
+            &format!(
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), a stream silent after an event is abandoned: the client reconnects with Last-Event-ID, not before the timeout"
+            ),
+            SPEC,
+            &[ReadTimeout, Reconnect],
+            vec![
+                silent(format!("retry: {PRIME_RETRY_MS}\nid: 1\ndata: a\n\n").as_bytes()),
+                heartbeat(b"id: 2\ndata: b\n\n"),
+            ],
+        ),
+        case(
+            "connection.read-timeout.silent-mid-event",
+            &format!(
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), a stream silent in the middle of an event is abandoned: the partial event is discarded, the reconnection carries the last dispatched id"
+            ),
+            &[SPEC[0], SPEC[1], "#event-stream-interpretation \"end of the file\""],
+            &[ReadTimeout, Reconnect],
+            vec![
+                silent(
+                    format!("retry: {PRIME_RETRY_MS}\nid: 1\ndata: a\n\nid: 2\ndata: partial\n").as_bytes(),
+                ),
+                heartbeat(b"id: 3\ndata: b\n\n"),
+            ],
+        ),
+        case(
+            "connection.read-timeout.every-connection",
+            &format!(
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), the reconnected stream falls silent too: the timeout applies to every connection, so the client reconnects again"
+            ),
+            SPEC,
+            &[ReadTimeout, Reconnect],
+            vec![
+                silent(format!("retry: {PRIME_RETRY_MS}\nid: 1\ndata: a\n\n").as_bytes()),
+                silent(b"id: 2\ndata: b\n\n"),
+                heartbeat(b"id: 3\ndata: c\n\n"),
+            ],
+        ),
+        case(
+            "connection.read-timeout.comments-keep-the-stream",
+            &format!(
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), comment lines every {} ms for three times the timeout keep the stream: no reconnection",
+                KEPT_GAP.as_millis()
+            ),
+            &["#event-stream-interpretation \"starts with a U+003A COLON\""],
+            &[ReadTimeout],
+            vec![kept(comments)],
+        ),
+        case(
+            "connection.read-timeout.events-keep-the-stream",
+            &format!(
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), an event every {} ms for three times the timeout keeps the stream: no reconnection",
+                KEPT_GAP.as_millis()
+            ),
+            &["#dispatchMessage step 5"],
+            &[ReadTimeout],
+            vec![kept(events)],
+        ),
+    ];
+    for case in &mut cases {
+        case.scenario.read_timeout_ms = Some(READ_TIMEOUT_MS);
+    }
+    cases
+}
+
+/// The `restart` capability: `restart` on stdin drops the connection, even
+/// mid-event (the partial event is discarded), and reconnects at once with
+/// the last event ID; it fires no `error` event (the connection did not
+/// fail: the client chose to drop it), and the new connection's `open` is
+/// expected.
+fn restart_cases() -> Vec<ClientCase> {
+    use Need::{Reconnect, Restart, Retry};
+    let mut mid_event = case(
+        "connection.restart.mid-event",
+        &format!(
+            "With --capability restart, `restart` on stdin in the middle of an event: the partial event is discarded, no error event, and the client reconnects at once (not after the {LONG_RETRY_MS} ms reconnection time) with Last-Event-ID: 1"
+        ),
+        &["#event-stream-interpretation \"end of the file\"", "#reestablish-the-connection step 5.3"],
+        &[Restart],
+        vec![
+            Response::new(
+                200,
+                event_stream(),
+                vec![
+                    format!("retry: {LONG_RETRY_MS}\nid: 1\ndata: a\n\n").into_bytes(),
+                    b"id: 2\ndata: partial\n".to_vec(),
+                ],
+                End::Hold,
+            )
+            .paused(Duration::from_millis(100)),
+            Response::stream(b"id: 3\ndata: b\n\n", End::Hold),
+        ],
+    );
+    mid_event.scenario.restart_after_first_event = true;
+    let mut while_waiting = case(
+        "connection.restart.while-waiting",
+        &format!(
+            "With --capability restart, `restart` on stdin while a reconnection is waited for ({LONG_RETRY_MS} ms): the client reconnects at once with Last-Event-ID: 7, and fires no second error"
+        ),
+        &["#reestablish-the-connection step 2", "#reestablish-the-connection step 5.3"],
+        &[Restart, Reconnect, Retry],
+        vec![
+            Response::stream(format!("retry: {LONG_RETRY_MS}\nid: 7\ndata: a\n\n").as_bytes(), End::Close),
+            Response::stream(b"id: 8\ndata: b\n\n", End::Hold),
+        ],
+    );
+    while_waiting.scenario.restart_after_first_error = true;
+    vec![mid_event, while_waiting]
 }

@@ -2,6 +2,8 @@
 //! spec-impl's EventSource model played over the same script. Nothing here is
 //! ever taken from an observed run.
 
+use std::time::Duration;
+
 use serde_json::{Value, json};
 use spec_impl::{Action, ClientOptions, EventSource, ReadyState, Request};
 
@@ -22,6 +24,9 @@ pub struct ExpectedRequest {
     pub method: String,
     /// The body (`None`: no body, which a client sends as 0 bytes or none).
     pub body: Option<Vec<u8>>,
+    /// For a reconnection after a read timeout: the client must not connect
+    /// sooner than this many milliseconds after the last byte it was sent.
+    pub min_silence_ms: Option<u64>,
 }
 
 impl ExpectedRequest {
@@ -51,7 +56,15 @@ pub struct Expected {
     /// client that stops dispatching but reconnects all the same is seen
     /// doing it.
     pub watch_after_close_ms: Option<u64>,
+    /// The index of the request a `restart` makes: it must come at once,
+    /// within [`RESTART_WITHIN_MS`] of the command.
+    pub restart_request: Option<usize>,
 }
+
+/// How soon after `restart` the new request must come: "at once", with room
+/// for a slow machine, and well below the reconnection time the restart
+/// cases set (6000 ms), so a client that waits it is caught.
+pub const RESTART_WITHIN_MS: u64 = 2000;
 
 /// The least a case watches after `close()`: clients' usual default
 /// reconnection times are 3 to 5 seconds (3 s in browsers and most
@@ -78,10 +91,14 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
     };
     let (mut source, mut actions) = EventSource::with_options(url, &options);
     let mut closed = false;
+    let mut restarted = false;
+    let mut dispatched = false;
     let mut recorder = Recorder::default();
     let mut responses = scenario.responses.iter();
     let hold = Response::hold();
     let mut pending_delay = None;
+    let mut pending_silence = None;
+    let mut pending_restart = false;
     loop {
         let (fetch, wait) = recorder.record(actions, source.ready_state());
         if let Some(ms) = wait {
@@ -98,49 +115,87 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
         let Some(request) = fetch else {
             break;
         };
+        if std::mem::take(&mut pending_restart) {
+            recorder.expected.restart_request = Some(recorder.expected.requests.len());
+        }
         recorder.expected.requests.push(ExpectedRequest {
             url: request.url,
             headers: request.headers,
             min_delay_ms: pending_delay.take(),
             method: request.method,
             body: request.body,
+            min_silence_ms: pending_silence.take(),
         });
-        let response = responses.next().unwrap_or(&hold);
+        // Past the script the server holds the stream open and silent; a
+        // read timeout applies only to scripted responses, so the play ends.
+        let (response, scripted) = match responses.next() {
+            Some(response) => (response, true),
+            None => (&hold, false),
+        };
         actions = source.response(response.status, &response.headers);
         if actions.iter().any(|a| matches!(a, Action::Fetch(_))) {
             // A redirect being followed: its body is not the event stream.
             continue;
         }
-        for write in &response.writes {
+        let read_timeout = scenario.read_timeout_ms.filter(|_| scripted);
+        // A pause longer than the read timeout before a write: the client
+        // abandons the stream after the writes before it.
+        let silent_gap = read_timeout.is_some_and(|ms| response.pause > Duration::from_millis(ms));
+        let mut timed_out = false;
+        for (index, write) in response.writes.iter().enumerate() {
+            if index > 0 && silent_gap {
+                timed_out = true;
+                break;
+            }
             actions.extend(source.body(write));
-            if scenario.close_after_first_event
-                && !closed
-                && actions.iter().any(|a| matches!(a, Action::Dispatch(_)))
-            {
+            dispatched |= actions.iter().any(|a| matches!(a, Action::Dispatch(_)));
+            if scenario.close_after_first_event && !closed && dispatched {
                 // The harness calls close() once the first event is out.
                 closed = true;
                 recorder.expected.watch_after_close_ms = Some(close_watch(&source));
                 actions.extend(source.close());
             }
         }
-        match response.end {
-            End::Close => actions.extend(source.end_of_body()),
-            End::Reset => actions.extend(source.network_error()),
-            End::Hold => {
-                // The stream stays open: nothing more happens in this case.
-                recorder.record(actions, source.ready_state());
-                break;
+        if scenario.restart_after_first_event && !restarted && dispatched && !closed {
+            // The harness writes `restart` once the first event is out and
+            // every scripted byte has been sent: the rest is dropped.
+            restarted = true;
+            pending_restart = true;
+            actions.extend(source.restart());
+            continue;
+        }
+        let silence_times_out = read_timeout.is_some() && matches!(response.end, End::Hold);
+        if timed_out || silence_times_out {
+            // The client's read timeout: a network error while the body was
+            // being received, after that much silence.
+            actions.extend(source.network_error());
+            pending_silence = read_timeout;
+        } else {
+            match response.end {
+                End::Close => actions.extend(source.end_of_body()),
+                End::Reset => actions.extend(source.network_error()),
+                End::Hold | End::Heartbeat => {
+                    // The stream stays open: nothing more happens in this case.
+                    recorder.record(actions, source.ready_state());
+                    break;
+                }
             }
         }
-        if scenario.close_after_first_error
-            && !closed
-            && actions.iter().any(|a| matches!(a, Action::FireError))
-        {
+        let first_error = actions.iter().any(|a| matches!(a, Action::FireError));
+        if scenario.close_after_first_error && !closed && first_error {
             // The harness calls close() once the first error is out, while
             // the reconnection is being waited for.
             closed = true;
             recorder.expected.watch_after_close_ms = Some(close_watch(&source));
             actions.extend(source.close());
+        }
+        if scenario.restart_after_first_error && !restarted && !closed && first_error {
+            // The harness writes `restart` once the first error is out: the
+            // wait is skipped.
+            restarted = true;
+            pending_restart = true;
+            actions.retain(|a| !matches!(a, Action::Wait { .. }));
+            actions.extend(source.restart());
         }
     }
     recorder.expected.ends_closed = source.ready_state() == ReadyState::Closed;

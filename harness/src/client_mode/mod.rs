@@ -103,6 +103,8 @@ struct Observed {
     stderr: String,
     /// How the adapter exited, when it ended by itself before the case did.
     exited: Option<std::process::ExitStatus>,
+    /// When the harness wrote `restart` to the adapter's stdin.
+    restart_sent_at: Option<Instant>,
 }
 
 async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Options) -> CaseReport {
@@ -182,7 +184,13 @@ async fn observe(
     let quiet = options.quiet + Duration::from_millis(expected.watch_after_close_ms.unwrap_or(0));
     let mut complete_at: Option<Instant> = None;
     let mut close_sent = false;
+    let mut restart_due = false;
     loop {
+        if restart_due && observed.restart_sent_at.is_none() && !route.writes_pending() {
+            // Every scripted byte is out: the restart drops what is pending.
+            send_command(&mut running, b"restart\n").await;
+            observed.restart_sent_at = Some(Instant::now());
+        }
         let now = Instant::now();
         // Complete once everything expected was seen and every byte the
         // case serves has been sent: a client that dispatches too much at
@@ -220,10 +228,15 @@ async fn observe(
                             || (value["kind"] == "error" && case.scenario.close_after_first_error);
                         if close_now && !close_sent {
                             close_sent = true;
-                            if let Some(stdin) = running.stdin.as_mut() {
-                                let _ = tokio::io::AsyncWriteExt::write_all(stdin, b"close\n").await;
-                                let _ = tokio::io::AsyncWriteExt::flush(stdin).await;
-                            }
+                            send_command(&mut running, b"close\n").await;
+                        }
+                        restart_due |= value["kind"] == "event" && case.scenario.restart_after_first_event;
+                        if value["kind"] == "error"
+                            && case.scenario.restart_after_first_error
+                            && observed.restart_sent_at.is_none()
+                        {
+                            send_command(&mut running, b"restart\n").await;
+                            observed.restart_sent_at = Some(Instant::now());
                         }
                         if observed.lines.len() < expected.lines.len() + EXTRA_LINES_KEPT {
                             observed.lines.push(value);
@@ -257,6 +270,14 @@ async fn observe(
     observed
 }
 
+/// Writes one command line to the adapter's stdin (ignored if it is closed).
+async fn send_command(running: &mut adapter::Running, line: &[u8]) {
+    if let Some(stdin) = running.stdin.as_mut() {
+        let _ = tokio::io::AsyncWriteExt::write_all(stdin, line).await;
+        let _ = tokio::io::AsyncWriteExt::flush(stdin).await;
+    }
+}
+
 /// How long a case waits for what it expects: the timeout, plus every pause
 /// the scenario scripts and every reconnection delay it sets.
 fn deadline_of(case: &ClientCase, expected: &Expected, options: &Options) -> Duration {
@@ -277,7 +298,12 @@ fn need_name(need: Need) -> &'static str {
         Need::Retry => "--no-retry",
         Need::Publish => "no --publish",
         Need::Subscribers => "no --subscribers",
-        Need::Headers | Need::InitialLastEventId | Need::Close | Need::MethodBody => "no such capability",
+        Need::Headers
+        | Need::InitialLastEventId
+        | Need::Close
+        | Need::MethodBody
+        | Need::ReadTimeout
+        | Need::Restart => "no such capability",
     }
 }
 
@@ -328,7 +354,7 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
             let extra = want_requests.len() + 1;
             // The response the request before the first extra one got.
             let previous = extra.checked_sub(2).map(|i| case.scenario.responses.get(i).map_or(End::Hold, |r| r.end));
-            let why = if previous == Some(End::Hold) {
+            let why = if matches!(previous, Some(End::Hold | End::Heartbeat)) {
                 format!(
                     ": request {extra} came while the server still held response {} open (the client dropped the stream itself)",
                     extra - 1
@@ -368,6 +394,27 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 (None, []) => {}
                 (Some(id), [value]) if *value == id => {}
                 (want, values) => behaviour.push(describe::last_event_id(n, want, values)),
+            }
+        }
+        if let (Some(min), Some(last)) = (want.min_silence_ms, got.previous_last_write) {
+            let waited = got.at.saturating_duration_since(last);
+            if waited + Duration::from_millis(20) < Duration::from_millis(min) {
+                behaviour.push(format!(
+                    "request {n} came {} ms after the last byte the server sent, sooner than the read timeout of {min} ms (SSE_READ_TIMEOUT_MS)",
+                    waited.as_millis()
+                ));
+            }
+        }
+        if let (Some(restart), Some(sent)) = (expected.restart_request, observed.restart_sent_at) {
+            if index == restart {
+                let waited = got.at.saturating_duration_since(sent);
+                if waited > Duration::from_millis(expectation::RESTART_WITHIN_MS) {
+                    behaviour.push(format!(
+                        "request {n} came {} ms after `restart`; a restart reconnects at once (within {} ms), without waiting the reconnection time",
+                        waited.as_millis(),
+                        expectation::RESTART_WITHIN_MS
+                    ));
+                }
             }
         }
         if let (Some(min), Some(end)) = (want.min_delay_ms, got.previous_end) {
@@ -551,7 +598,12 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
                 "body": body_json(&r.body()),
                 "writes": r.writes.len(),
                 "pause_ms": r.pause.as_millis() as u64,
-                "end": match r.end { End::Close => "close", End::Reset => "reset", End::Hold => "hold" },
+                "end": match r.end {
+                    End::Close => "close",
+                    End::Reset => "reset",
+                    End::Hold => "hold",
+                    End::Heartbeat => "hold, a comment line every 200 ms",
+                },
             })
         })
         .collect();

@@ -27,7 +27,19 @@ pub struct Scenario {
     pub method: Option<String>,
     /// The body the adapter is asked to send (`SSE_BODY`); `None`: none.
     pub body: Option<String>,
+    /// The read timeout the adapter is asked to use (`SSE_READ_TIMEOUT_MS`).
+    pub read_timeout_ms: Option<u64>,
+    /// The harness writes `restart` to the adapter's stdin once it has
+    /// printed its first event and every scripted byte has been sent.
+    pub restart_after_first_event: bool,
+    /// The harness writes `restart` to the adapter's stdin once it has
+    /// printed its first error (a reconnection being waited for).
+    pub restart_after_first_error: bool,
 }
+
+/// How long a read-timeout case's heartbeat waits between two comment lines
+/// ([`End::Heartbeat`]), well inside any timeout a case sets.
+pub const HEARTBEAT: Duration = Duration::from_millis(200);
 
 impl Scenario {
     /// The environment the adapter gets for the scenario's capabilities.
@@ -37,6 +49,9 @@ impl Scenario {
             let object: serde_json::Map<String, serde_json::Value> =
                 self.headers.iter().map(|(n, v)| (n.clone(), serde_json::Value::String(v.clone()))).collect();
             env.push(("SSE_HEADERS".to_owned(), serde_json::Value::Object(object).to_string()));
+        }
+        if let Some(ms) = self.read_timeout_ms {
+            env.push(("SSE_READ_TIMEOUT_MS".to_owned(), ms.to_string()));
         }
         if let Some(id) = &self.initial_last_event_id {
             env.push(("SSE_LAST_EVENT_ID".to_owned(), id.clone()));
@@ -76,6 +91,10 @@ pub enum End {
     Reset,
     /// The body stays open until the case is over.
     Hold,
+    /// The body stays open until the case is over, with a comment line
+    /// (`:\n`) every [`HEARTBEAT`]: a stream a client with a read timeout
+    /// must keep.
+    Heartbeat,
 }
 
 /// `Content-Type: text/event-stream`.

@@ -108,6 +108,9 @@ pub struct ObservedRequest {
     pub version: &'static str,
     /// When the body of the previous response to this case ended, if one did.
     pub previous_end: Option<Instant>,
+    /// When the last scripted write of a previous response was sent (the
+    /// start of the silence a read timeout measures), if any.
+    pub previous_last_write: Option<Instant>,
     /// The request body, up to [`MAX_LOGGED_BODY`] bytes.
     pub body: Vec<u8>,
     /// The body's whole length (what arrived within [`BODY_DEADLINE`]).
@@ -132,6 +135,8 @@ pub struct CaseRoute {
     not_logged: std::sync::atomic::AtomicUsize,
     /// The latest request whose response body has ended, and when.
     last_end: Mutex<Option<(usize, Instant)>>,
+    /// When the latest scripted write of any response was sent.
+    last_write: Mutex<Option<Instant>>,
     /// Woken on every request.
     pub activity: Notify,
     /// Set to true when the case is over: held bodies end.
@@ -258,6 +263,7 @@ impl Server {
             log: Mutex::default(),
             not_logged: std::sync::atomic::AtomicUsize::new(0),
             last_end: Mutex::default(),
+            last_write: Mutex::default(),
             activity: Notify::new(),
             writing: std::sync::atomic::AtomicUsize::new(0),
             over,
@@ -343,6 +349,7 @@ async fn serve(
         return plain(StatusCode::SERVICE_UNAVAILABLE);
     }
     let previous_end = lock(&route.last_end).map(|(_, at)| at);
+    let previous_last_write = *lock(&route.last_write);
     let version = crate::http_client::version_name(request.version());
     let at = Instant::now();
     let method = request.method().as_str().to_owned();
@@ -358,6 +365,7 @@ async fn serve(
         headers,
         version,
         previous_end,
+        previous_last_write,
         body,
         body_length,
         body_complete,
@@ -417,6 +425,7 @@ fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response) -> HttpRespo
             if frames.send(Ok(Frame::data(Bytes::copy_from_slice(write)))).await.is_err() {
                 return; // the client went away
             }
+            *lock(&route.last_write) = Some(Instant::now());
         }
         drop(writing);
         match scripted.end {
@@ -443,6 +452,19 @@ fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response) -> HttpRespo
             End::Hold => {
                 let _ = over.wait_for(|over| *over).await;
             }
+            End::Heartbeat => loop {
+                if *over.borrow() {
+                    break;
+                }
+                tokio::select! {
+                    changed = over.changed() => if changed.is_err() { break },
+                    () = tokio::time::sleep(super::scenario::HEARTBEAT) => {
+                        if frames.send(Ok(Frame::data(Bytes::from_static(b":\n")))).await.is_err() {
+                            return; // the client went away
+                        }
+                    }
+                }
+            },
         }
         route.body_ended(index, Instant::now());
         drop(frames);
