@@ -197,12 +197,21 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
     ("id-only-on-event", &["connection.last-event-id.dataless-block"]),
     (
         "id-set-at-field",
-        &["connection.last-event-id.unfinished-block", "connection.reconnect.reset-mid-event"],
+        &[
+            "connection.last-event-id.unfinished-block",
+            "connection.reconnect.reset-mid-event",
+            "connection.read-timeout.silent-mid-event",
+            "connection.restart.mid-event",
+        ],
     ),
     ("last-event-id-latin1", &["connection.last-event-id.non-ascii"]),
     (
         "buffers-kept-across-connections",
-        &["connection.reconnect.new-stream.data-buffer", "connection.reconnect.new-stream.event-type-buffer"],
+        &[
+            "connection.reconnect.new-stream.data-buffer",
+            "connection.reconnect.new-stream.event-type-buffer",
+            "connection.read-timeout.silent-mid-event",
+        ],
     ),
     ("bom-only-first-connection", &["connection.reconnect.new-stream.bom"]),
     (
@@ -375,22 +384,70 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
         ],
     ),
     ("initial-id-first-request-only", &["connection.initial-last-event-id.kept-without-dispatch"]),
+    // The stdin commands and the read timeout.
+    ("close-reconnects-later", &["connection.capability.close", "connection.capability.close-while-waiting"]),
+    ("restart-fires-error", &["connection.restart.mid-event"]),
+    (
+        "restart-waits-reconnection-time",
+        &["connection.restart.mid-event", "connection.restart.while-waiting"],
+    ),
+    ("restart-keeps-partial-event", &["connection.restart.mid-event"]),
+    ("restart-forgets-last-event-id", &["connection.restart.mid-event"]),
+    (
+        "read-timeout-from-connect",
+        &[
+            "connection.read-timeout.comments-keep-the-stream",
+            "connection.read-timeout.events-keep-the-stream",
+        ],
+    ),
+    ("read-timeout-reset-by-events-only", &["connection.read-timeout.comments-keep-the-stream"]),
+    ("read-timeout-first-connection-only", &["connection.read-timeout.every-connection"]),
 ];
 
 /// The capabilities the mutant adapter offers (not `close`), declared in
 /// every run of [`CONNECTION_BUGS`] so their cases run too.
-const MUTANT_CAPABILITIES: [&str; 6] =
-    ["--capability", "headers", "--capability", "initial-last-event-id", "--capability", "method-body"];
+const MUTANT_CAPABILITIES: [&str; 12] = ALL_CAPABILITIES;
+
+/// How many checks run at once in [`each_connection_bug_fails_exactly_the_cases_of_its_class`].
+const CONCURRENT_CHECKS: usize = 6;
+
+/// A place among [`CONCURRENT_CHECKS`], given back when dropped.
+struct Slot(std::sync::Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>);
+
+impl Slot {
+    fn take(slots: &std::sync::Arc<(std::sync::Mutex<usize>, std::sync::Condvar)>) -> Self {
+        let (free, freed) = &**slots;
+        let mut free = free.lock().expect("not poisoned");
+        while *free == 0 {
+            free = freed.wait(free).expect("not poisoned");
+        }
+        *free -= 1;
+        Self(slots.clone())
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let (free, freed) = &*self.0;
+        *free.lock().expect("not poisoned") += 1;
+        freed.notify_one();
+    }
+}
 
 #[test]
 fn each_connection_bug_fails_exactly_the_cases_of_its_class() {
+    let slots = std::sync::Arc::new((std::sync::Mutex::new(CONCURRENT_CHECKS), std::sync::Condvar::new()));
     let mutant = mutant();
     let mutant = mutant.to_str().expect("a UTF-8 path");
     let runs: Vec<_> = std::iter::once(("", &[][..]))
         .chain(CONNECTION_BUGS.iter().copied())
         .map(|(bug, cases)| {
             let adapter = if bug.is_empty() { mutant.to_owned() } else { format!("{mutant} --bug {bug}") };
+            let slots = slots.clone();
             std::thread::spawn(move || {
+                // A few checks at a time: the read-timeout and close cases
+                // time the adapter, which a starved machine would delay.
+                let _slot = Slot::take(&slots);
                 let args = [&["--case", "connection", "--strict"][..], &MUTANT_CAPABILITIES[..]].concat();
                 (adapter.clone(), cases, exit_and_report(&adapter, &args))
             })
@@ -553,10 +610,17 @@ fn ctrl_c_still_writes_the_report() {
 
 #[test]
 fn optional_capabilities_are_skipped_unless_declared_and_then_checked() {
-    let family = ["--case", "connection.capability"];
+    let family = [
+        "--case",
+        "connection.capability",
+        "--case",
+        "connection.restart.mid-event",
+        "--case",
+        "connection.read-timeout.silent-after-event",
+    ];
     let (_, report) = run_check(&format!("{} client", xtask()), &family);
     let report = report.expect("a report is written");
-    assert_eq!((report.summary.skip, report.summary.pass), (4, 0), "undeclared: skip, never pass");
+    assert_eq!((report.summary.skip, report.summary.pass), (6, 0), "undeclared: skip, never pass");
     // The mutant adapter with --no-capabilities offers none of them:
     // declared anyway, each fails.
     let declared =
@@ -564,7 +628,7 @@ fn optional_capabilities_are_skipped_unless_declared_and_then_checked() {
     let adapter = format!("{} --no-capabilities", mutant().display());
     let (output, report) = run_check(&adapter, &declared);
     let report = report.expect("a report is written");
-    assert_eq!((report.summary.fail, output.status.code()), (5, Some(1)), "{:?}", report.summary);
+    assert_eq!((report.summary.fail, output.status.code()), (7, Some(1)), "{:?}", report.summary);
     let unknown =
         Command::new(xtask()).args(["check", "--client", "true", "--capability", "telepathy"]).output();
     assert_eq!(unknown.expect("runs").status.code(), Some(2));
@@ -602,7 +666,7 @@ fn a_known_deviation_is_info_with_its_reason_and_the_name_is_the_target() {
 }
 
 /// Every optional capability the reference client offers.
-const ALL_CAPABILITIES: [&str; 8] = [
+const ALL_CAPABILITIES: [&str; 12] = [
     "--capability",
     "headers",
     "--capability",
@@ -611,6 +675,10 @@ const ALL_CAPABILITIES: [&str; 8] = [
     "close",
     "--capability",
     "method-body",
+    "--capability",
+    "read-timeout",
+    "--capability",
+    "restart",
 ];
 
 /// A broad subset for the protocol variants that do not run every case: the

@@ -674,8 +674,10 @@ fn connection_cases() -> Vec<ClientCase> {
                 End::Close,
             )
             // Shorter than the quiet window, so a client that ignores
-            // close is seen dispatching b (and reconnecting).
-            .paused(Duration::from_millis(200)),
+            // close is seen dispatching b (and reconnecting); long enough
+            // for `close` to travel from the harness through the adapter on
+            // a loaded machine.
+            .paused(Duration::from_millis(500)),
         ],
     );
     close.scenario.close_after_first_event = true;
@@ -1216,9 +1218,9 @@ fn initial_last_event_id_cases() -> Vec<ClientCase> {
 /// (`SSE_READ_TIMEOUT_MS`).
 pub const READ_TIMEOUT_MS: u64 = 1000;
 
-/// The gap between writes of the streams a read timeout must keep: a third
-/// of the timeout, for three times the timeout in all.
-const KEPT_GAP: Duration = Duration::from_millis(READ_TIMEOUT_MS / 3);
+/// The gap between writes of the streams a read timeout must keep: a fifth
+/// of the timeout (room for a loaded machine), for twice the timeout in all.
+const KEPT_GAP: Duration = Duration::from_millis(READ_TIMEOUT_MS / 5);
 
 /// The `read-timeout` capability: silence longer than `SSE_READ_TIMEOUT_MS`
 /// is a network error (the client reconnects with `Last-Event-ID`, not
@@ -1232,9 +1234,9 @@ fn read_timeout_cases() -> Vec<ClientCase> {
     let kept =
         |writes: Vec<Vec<u8>>| Response::new(200, event_stream(), writes, End::Heartbeat).paused(KEPT_GAP);
     let mut comments = vec![b"data: a\n\n".to_vec()];
-    comments.extend(std::iter::repeat_n(b":\n".to_vec(), 8));
+    comments.extend(std::iter::repeat_n(b":\n".to_vec(), 9));
     comments.push(b"data: b\n\n".to_vec());
-    let events: Vec<Vec<u8>> = (1..=10).map(|n| format!("data: e{n}\n\n").into_bytes()).collect();
+    let events: Vec<Vec<u8>> = (1..=11).map(|n| format!("data: e{n}\n\n").into_bytes()).collect();
     let mut cases = vec![
         case(
             "connection.read-timeout.silent-after-event",
@@ -1278,7 +1280,7 @@ fn read_timeout_cases() -> Vec<ClientCase> {
         case(
             "connection.read-timeout.comments-keep-the-stream",
             &format!(
-                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), comment lines every {} ms for three times the timeout keep the stream: no reconnection",
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), comment lines every {} ms for twice the timeout keep the stream: no reconnection",
                 KEPT_GAP.as_millis()
             ),
             &["#event-stream-interpretation \"starts with a U+003A COLON\""],
@@ -1288,7 +1290,7 @@ fn read_timeout_cases() -> Vec<ClientCase> {
         case(
             "connection.read-timeout.events-keep-the-stream",
             &format!(
-                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), an event every {} ms for three times the timeout keeps the stream: no reconnection",
+                "With --capability read-timeout ({READ_TIMEOUT_MS} ms), an event every {} ms for twice the timeout keeps the stream: no reconnection",
                 KEPT_GAP.as_millis()
             ),
             &["#dispatchMessage step 5"],

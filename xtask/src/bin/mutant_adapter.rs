@@ -13,7 +13,8 @@
 
 use std::io::{BufRead as _, Read, Write as _};
 use std::net::TcpStream;
-use std::time::Duration;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -72,6 +73,15 @@ const BUGS: &[&str] = &[
     "method-get-without-body",
     "initial-id-every-request",
     "initial-id-first-request-only",
+    // The stdin commands and the read timeout.
+    "close-reconnects-later",
+    "restart-fires-error",
+    "restart-waits-reconnection-time",
+    "restart-keeps-partial-event",
+    "restart-forgets-last-event-id",
+    "read-timeout-from-connect",
+    "read-timeout-reset-by-events-only",
+    "read-timeout-first-connection-only",
     // Legal but against a SHOULD: a warning, which --strict makes a failure.
     "no-cache-control",
 ];
@@ -90,6 +100,15 @@ const LINE_CAP: usize = 8192;
 /// The buffer `delivery-waits-for-next-read` outgrows: once an event's data
 /// is longer, a blank line ending a read waits for more bytes.
 const READ_BUFFER: usize = 4096;
+
+/// `close` arrived on stdin (with the capabilities on).
+static CLOSE: AtomicBool = AtomicBool::new(false);
+/// `restart` arrived on stdin and is not yet carried out.
+static RESTART: AtomicBool = AtomicBool::new(false);
+/// Nothing more is printed (after `close`, for `close-reconnects-later`).
+static MUTE: AtomicBool = AtomicBool::new(false);
+/// How often a blocked read looks at the commands and the read timeout.
+const POLL: Duration = Duration::from_millis(20);
 
 /// Hostile behaviours (`--hostile NAME`): not a client at all, an adapter
 /// written to hurt the harness.
@@ -122,9 +141,16 @@ fn main() {
     if let Some(name) = hostile {
         run_hostile(&name, &url);
     }
-    // The harness closes stdin when the case is over.
-    std::thread::spawn(|| {
-        for _ in std::io::stdin().lock().lines().map_while(Result::ok) {}
+    // The harness writes commands to stdin and closes it when the case is
+    // over.
+    std::thread::spawn(move || {
+        for line in std::io::stdin().lock().lines().map_while(Result::ok) {
+            match line.trim() {
+                "close" if capabilities => CLOSE.store(true, Ordering::SeqCst),
+                "restart" if capabilities => RESTART.store(true, Ordering::SeqCst),
+                _ => {}
+            }
+        }
         std::process::exit(0);
     });
     let configured = if capabilities { Configured::from_env() } else { Configured::default() };
@@ -162,6 +188,8 @@ struct Configured {
     body: Option<String>,
     /// `SSE_LAST_EVENT_ID`.
     last_event_id: Option<String>,
+    /// `SSE_READ_TIMEOUT_MS`.
+    read_timeout: Option<Duration>,
 }
 
 impl Configured {
@@ -178,6 +206,10 @@ impl Configured {
             method: std::env::var("SSE_METHOD").ok(),
             body: std::env::var("SSE_BODY").ok(),
             last_event_id: std::env::var("SSE_LAST_EVENT_ID").ok(),
+            read_timeout: std::env::var("SSE_READ_TIMEOUT_MS")
+                .ok()
+                .and_then(|ms| ms.parse().ok())
+                .map(Duration::from_millis),
         }
     }
 }
@@ -247,6 +279,9 @@ fn fail_usage(why: &str) -> ! {
 
 /// One event line on stdout; a closed stdout ends the adapter.
 fn print(line: &serde_json::Value) {
+    if MUTE.load(Ordering::SeqCst) {
+        return;
+    }
     let mut stdout = std::io::stdout().lock();
     if writeln!(stdout, "{line}").and_then(|()| stdout.flush()).is_err() {
         std::process::exit(0);
@@ -261,6 +296,8 @@ enum Outcome {
     Fail,
     /// The body ended or the connection broke: reconnect.
     Reconnect,
+    /// `restart` dropped the connection: reconnect at once.
+    Restart,
 }
 
 struct Client {
@@ -306,6 +343,22 @@ impl Client {
                 }
             };
             self.redirected = matches!(outcome, Outcome::Redirect(..));
+            if CLOSE.load(Ordering::SeqCst) {
+                self.closed();
+            }
+            if matches!(outcome, Outcome::Restart) {
+                if self.has("restart-fires-error") {
+                    print(&json!({"kind": "error", "readyState": 0}));
+                }
+                if self.has("restart-forgets-last-event-id") {
+                    self.last_event_id.clear();
+                }
+                if self.has("restart-waits-reconnection-time") {
+                    std::thread::sleep(Duration::from_millis(self.reconnection_ms));
+                }
+                why = Why::Reconnect;
+                continue;
+            }
             match outcome {
                 Outcome::Redirect(status, location) if redirects < MAX_REDIRECTS => {
                     redirects += 1;
@@ -331,8 +384,37 @@ impl Client {
             } else {
                 self.reconnection_ms
             };
-            std::thread::sleep(Duration::from_millis(wait));
+            self.wait(Duration::from_millis(wait));
             why = Why::Reconnect;
+        }
+    }
+
+    /// The reconnection wait, cut short by `restart` and ended by `close`.
+    fn wait(&mut self, wait: Duration) {
+        let until = Instant::now() + wait;
+        while Instant::now() < until {
+            if CLOSE.load(Ordering::SeqCst) {
+                self.closed();
+            }
+            if !self.has("restart-waits-reconnection-time") && RESTART.swap(false, Ordering::SeqCst) {
+                return;
+            }
+            std::thread::sleep(POLL.min(until.saturating_duration_since(Instant::now())));
+        }
+        RESTART.store(false, Ordering::SeqCst);
+    }
+
+    /// After `close`: nothing more, ever (`close-reconnects-later`: silent,
+    /// but it reconnects after its default time).
+    fn closed(&mut self) {
+        if self.has("close-reconnects-later") {
+            MUTE.store(true, Ordering::SeqCst);
+            CLOSE.store(false, Ordering::SeqCst);
+            self.reconnection_ms = DEFAULT_RECONNECTION_MS;
+            return;
+        }
+        loop {
+            std::thread::park();
         }
     }
 
@@ -420,7 +502,19 @@ impl Client {
         request.extend_from_slice(body.unwrap_or_default().as_bytes());
         stream.write_all(&request)?;
 
-        let mut body = Body { stream, buffer: Vec::new() };
+        let read_timeout = self
+            .configured
+            .read_timeout
+            .filter(|_| self.connections == 1 || !self.has("read-timeout-first-connection-only"));
+        stream.set_read_timeout(Some(POLL))?;
+        let mut body = Body {
+            stream,
+            buffer: Vec::new(),
+            read_timeout,
+            last_read: Instant::now(),
+            from_connect: self.has("read-timeout-from-connect"),
+            events_only: self.has("read-timeout-reset-by-events-only"),
+        };
         let (status, headers) = body.read_head()?;
         let header = |name: &str| headers.iter().find(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v);
         if matches!(status, 301 | 302 | 303 | 307 | 308)
@@ -453,6 +547,14 @@ impl Client {
 
         let kept_buffers = (parser.data.clone(), parser.event_type.clone());
         let (broken_by_field, partial) = (parser.stopped, parser.take_partial());
+        if RESTART.swap(false, Ordering::SeqCst) {
+            if self.has("restart-keeps-partial-event") {
+                if let Some(data) = partial {
+                    self.dispatch_line("message", &data);
+                }
+            }
+            return Ok(Outcome::Restart);
+        }
         if received == 0 && clean && self.has("empty-body-fails") {
             // As a client that reports "the stream ended before any data".
             return Ok(Outcome::Fail);
@@ -574,14 +676,46 @@ fn resolve(base: &str, location: &str) -> String {
 struct Body {
     stream: TcpStream,
     buffer: Vec<u8>,
+    /// `SSE_READ_TIMEOUT_MS`, when it applies to this connection.
+    read_timeout: Option<Duration>,
+    /// When the silence the read timeout measures began.
+    last_read: Instant,
+    /// `read-timeout-from-connect`: the timer is never reset.
+    from_connect: bool,
+    /// `read-timeout-reset-by-events-only`: a read of comments alone does
+    /// not reset it.
+    events_only: bool,
 }
 
 impl Body {
+    /// One read; a read blocks at most [`POLL`] at a time, so `close`,
+    /// `restart` and the read timeout end it as a broken connection.
     fn fill(&mut self) -> std::io::Result<usize> {
         let mut chunk = [0u8; 16 * 1024];
-        let n = self.stream.read(&mut chunk)?;
-        self.buffer.extend_from_slice(&chunk[..n]);
-        Ok(n)
+        loop {
+            match self.stream.read(&mut chunk) {
+                Ok(n) => {
+                    // Raw reads carry chunked framing: an event is a read with a data field.
+                    let has_event = chunk[..n].windows(5).any(|w| w == b"data:");
+                    if !self.from_connect && (has_event || !self.events_only) {
+                        self.last_read = Instant::now();
+                    }
+                    self.buffer.extend_from_slice(&chunk[..n]);
+                    return Ok(n);
+                }
+                Err(e)
+                    if matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut) =>
+                {
+                    if CLOSE.load(Ordering::SeqCst) || RESTART.load(Ordering::SeqCst) {
+                        return Err(std::io::Error::other("dropped by a command"));
+                    }
+                    if self.read_timeout.is_some_and(|limit| self.last_read.elapsed() >= limit) {
+                        return Err(std::io::Error::other("read timeout"));
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     fn read_head(&mut self) -> std::io::Result<(u16, Vec<(String, String)>)> {
