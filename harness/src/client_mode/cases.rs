@@ -32,8 +32,32 @@
 //! - `connection.reconnect.new-stream.{data-buffer,event-type-buffer}`:
 //!   buffers kept across connections (`buffers-kept-across-connections`);
 //!   `.bom`: the BOM stripped only on the first (`bom-only-first-connection`).
-//! - `connection.capability.close-while-waiting`: a pending reconnection that
-//!   survives `close()` (the mutant offers no close, so it fails).
+//! - `connection.capability.close` and `.close-while-waiting` (capability
+//!   `close`): after `close` nothing is dispatched and no request follows,
+//!   watched for [`super::expectation::CLOSE_WATCH_MS`] (longer than the
+//!   reconnection time the cases set and clients' usual defaults), so a
+//!   client that stops printing but reconnects later is seen
+//!   (`close-reconnects-later`); a pending reconnection that survives
+//!   `close()` is caught too.
+//! - `connection.read-timeout.*` (capability `read-timeout`,
+//!   [`READ_TIMEOUT_MS`]): a stream silent after an event or mid-event is
+//!   abandoned, the partial event discarded, and the client reconnects with
+//!   `Last-Event-ID`, not before the timeout measured from the last byte
+//!   served; again on the next connection (`read-timeout-first-connection-only`);
+//!   comments or events every fifth of the timeout, for twice the timeout,
+//!   keep the stream (`read-timeout-from-connect`,
+//!   `read-timeout-reset-by-events-only`). The kept streams and the last
+//!   stream of each case end in a heartbeat ([`End::Heartbeat`]), so a
+//!   conforming client is never cut off.
+//! - `connection.restart.*` (capability `restart`): `restart` mid-event
+//!   drops the partial event and reconnects at once (within
+//!   [`super::expectation::RESTART_WITHIN_MS`], far below the 6 s
+//!   reconnection time the case set) with `Last-Event-ID`, and fires no
+//!   `error` event: the connection did not fail, the client chose to drop
+//!   it; the new connection's `open` is expected (`restart-fires-error`,
+//!   `restart-waits-reconnection-time`, `restart-keeps-partial-event`,
+//!   `restart-forgets-last-event-id`); `restart` while a reconnection is
+//!   waited for skips the wait.
 //! - `connection.method-body.*` (capability `method-body`; every request of
 //!   every other case is also judged GET with no body): SSE_METHOD and
 //!   SSE_BODY on the first request (`.first-request`, for adapters that
