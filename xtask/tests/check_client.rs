@@ -402,6 +402,16 @@ const CONNECTION_BUGS: &[(&str, &[&str])] = &[
     ),
     ("read-timeout-reset-by-events-only", &["connection.read-timeout.comments-keep-the-stream"]),
     ("read-timeout-first-connection-only", &["connection.read-timeout.every-connection"]),
+    (
+        "read-timeout-a-tenth",
+        &[
+            "connection.read-timeout.silent-after-event",
+            "connection.read-timeout.silent-mid-event",
+            "connection.read-timeout.every-connection",
+            "connection.read-timeout.comments-keep-the-stream",
+            "connection.read-timeout.events-keep-the-stream",
+        ],
+    ),
 ];
 
 /// The capabilities the mutant adapter offers (not `close`), declared in

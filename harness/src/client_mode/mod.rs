@@ -270,6 +270,14 @@ async fn observe(
     observed
 }
 
+/// The milliseconds a request at `at` came after `since`, when that is
+/// sooner than `min` (with 20 ms of slack for timer and scheduling
+/// granularity).
+fn too_soon(at: Instant, since: Option<Instant>, min: Option<u64>) -> Option<u128> {
+    let waited = at.saturating_duration_since(since?);
+    (waited + Duration::from_millis(20) < Duration::from_millis(min?)).then(|| waited.as_millis())
+}
+
 /// Writes one command line to the adapter's stdin (ignored if it is closed).
 async fn send_command(running: &mut adapter::Running, line: &[u8]) {
     if let Some(stdin) = running.stdin.as_mut() {
@@ -396,14 +404,11 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 (want, values) => behaviour.push(describe::last_event_id(n, want, values)),
             }
         }
-        if let (Some(min), Some(last)) = (want.min_silence_ms, got.previous_last_write) {
-            let waited = got.at.saturating_duration_since(last);
-            if waited + Duration::from_millis(20) < Duration::from_millis(min) {
-                behaviour.push(format!(
-                    "request {n} came {} ms after the last byte the server sent, sooner than the read timeout of {min} ms (SSE_READ_TIMEOUT_MS)",
-                    waited.as_millis()
-                ));
-            }
+        if let Some(waited) = too_soon(got.at, got.previous_last_write, want.min_silence_ms) {
+            behaviour.push(format!(
+                "request {n} came {waited} ms after the last byte the server sent, sooner than the read timeout of {} ms (SSE_READ_TIMEOUT_MS)",
+                want.min_silence_ms.unwrap_or_default()
+            ));
         }
         if let (Some(restart), Some(sent)) = (expected.restart_request, observed.restart_sent_at) {
             if index == restart {
@@ -417,15 +422,11 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
                 }
             }
         }
-        if let (Some(min), Some(end)) = (want.min_delay_ms, got.previous_end) {
-            let waited = got.at.saturating_duration_since(end);
-            // 20 ms of slack for timer and scheduling granularity.
-            if waited + Duration::from_millis(20) < Duration::from_millis(min) {
-                behaviour.push(format!(
-                    "request {n} came {} ms after the previous body ended, sooner than the reconnection time of {min} ms",
-                    waited.as_millis()
-                ));
-            }
+        if let Some(waited) = too_soon(got.at, got.previous_end, want.min_delay_ms) {
+            behaviour.push(format!(
+                "request {n} came {waited} ms after the previous body ended, sooner than the reconnection time of {} ms",
+                want.min_delay_ms.unwrap_or_default()
+            ));
         }
     }
     let name = |n: usize| {

@@ -82,6 +82,7 @@ const BUGS: &[&str] = &[
     "read-timeout-from-connect",
     "read-timeout-reset-by-events-only",
     "read-timeout-first-connection-only",
+    "read-timeout-a-tenth",
     // Legal but against a SHOULD: a warning, which --strict makes a failure.
     "no-cache-control",
 ];
@@ -505,7 +506,8 @@ impl Client {
         let read_timeout = self
             .configured
             .read_timeout
-            .filter(|_| self.connections == 1 || !self.has("read-timeout-first-connection-only"));
+            .filter(|_| self.connections == 1 || !self.has("read-timeout-first-connection-only"))
+            .map(|limit| if self.has("read-timeout-a-tenth") { limit / 10 } else { limit });
         stream.set_read_timeout(Some(POLL))?;
         let mut body = Body {
             stream,
