@@ -41,3 +41,28 @@ fn an_unknown_implementation_is_one_error_line_and_exit_2() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("no-such-server") && stderr.contains("rust-axum"), "{stderr}");
 }
+
+#[test]
+fn the_committed_pages_are_what_the_committed_reports_render_to() {
+    // --pages-only rewrites the pages from reports/; committed pages that
+    // are out of date show up as a diff (and are rewritten for review).
+    let root = env!("CARGO_MANIFEST_DIR").to_owned() + "/..";
+    let out = Command::new(xtask()).args(["matrix", "clients", "--pages-only"]).output().expect("xtask runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let diff = Command::new("git")
+        .args([
+            "diff",
+            "--stat",
+            "--",
+            "reports/index.html",
+            "reports/clients/matrix.md",
+            "reports/servers/matrix.md",
+            "README.md",
+        ])
+        .current_dir(&root)
+        .output();
+    if let Some(diff) = diff.ok().filter(|d| d.status.success()) {
+        let stat = String::from_utf8_lossy(&diff.stdout);
+        assert!(stat.trim().is_empty(), "the pages differ from what the reports render to:\n{stat}");
+    }
+}

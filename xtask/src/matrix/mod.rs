@@ -72,6 +72,11 @@ pub struct Args {
     /// Install only; check nothing.
     #[arg(long)]
     install_only: bool,
+    /// Check nothing: write the matrix pages (reports/index.html, the
+    /// matrix.md and matrix.html of each kind, the README's table) again from
+    /// the reports in reports/, as after a reference report was replaced.
+    #[arg(long, conflicts_with_all = ["compare", "install_only", "load"])]
+    pages_only: bool,
     /// Servers only: run just the load test with N subscribers
     /// (`check --case server.load --subscribers N`), write each report to
     /// reports/load/servers/<name>/ and the side-by-side table to
@@ -103,6 +108,12 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                 i.version,
                 i.check_args.join(" ")
             );
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    if args.pages_only {
+        for path in pages::write(&root)? {
+            println!("{}", path.display());
         }
         return Ok(ExitCode::SUCCESS);
     }
