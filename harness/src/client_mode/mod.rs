@@ -275,7 +275,7 @@ async fn observe(
 /// granularity).
 fn too_soon(at: Instant, since: Option<Instant>, min: Option<u64>) -> Option<u128> {
     let waited = at.saturating_duration_since(since?);
-    (waited + Duration::from_millis(20) < Duration::from_millis(min?)).then(|| waited.as_millis())
+    (waited + Duration::from_millis(20) < Duration::from_millis(min?)).then_some(waited.as_millis())
 }
 
 /// Writes one command line to the adapter's stdin (ignored if it is closed).
