@@ -278,6 +278,13 @@ fn too_soon(at: Instant, since: Option<Instant>, min: Option<u64>) -> Option<u12
     (waited + Duration::from_millis(20) < Duration::from_millis(min?)).then_some(waited.as_millis())
 }
 
+/// The values of `request`'s header `name` when none of them contains one of
+/// `accepted`.
+fn header_lacks<'r>(request: &'r ObservedRequest, name: &str, accepted: &[&str]) -> Option<Vec<&'r str>> {
+    let values = request.header_values(name);
+    (!values.iter().any(|v| accepted.iter().any(|a| v.contains(a)))).then_some(values)
+}
+
 /// Writes one command line to the adapter's stdin (ignored if it is closed).
 async fn send_command(running: &mut adapter::Running, line: &[u8]) {
     if let Some(stdin) = running.stdin.as_mut() {
@@ -439,17 +446,15 @@ fn judge(case: &ClientCase, expected: &Expected, observed: &Observed, options: &
             // the request every reconnection reuses).
             Subject::AcceptHeader => {
                 for (n, request) in got_requests.iter().enumerate() {
-                    let accept = request.header_values("accept");
-                    if !accept.iter().any(|v| v.contains("text/event-stream")) {
-                        subject.push(format!("{}'s Accept is {accept:?}, not text/event-stream", name(n)));
+                    if let Some(values) = header_lacks(request, "Accept", &["text/event-stream"]) {
+                        subject.push(format!("{}'s Accept is {values:?}, not text/event-stream", name(n)));
                     }
                 }
             }
             Subject::CacheControlHeader => {
                 for (n, request) in got_requests.iter().enumerate() {
-                    let cache = request.header_values("cache-control");
-                    if !cache.iter().any(|v| v.contains("no-cache") || v.contains("no-store")) {
-                        subject.push(format!("{}'s Cache-Control is {cache:?}, not no-cache", name(n)));
+                    if let Some(values) = header_lacks(request, "Cache-Control", &["no-cache", "no-store"]) {
+                        subject.push(format!("{}'s Cache-Control is {values:?}, not no-cache", name(n)));
                     }
                 }
             }
