@@ -25,6 +25,7 @@ mod extract_a_mime_type;
 mod line_by_line;
 pub mod location_url;
 pub mod serialize;
+pub mod trace;
 mod utf8_decode;
 
 pub use event_source::{Action, ClientOptions, EventSource, ReadyState, Request};

@@ -2,9 +2,12 @@
 //! chunks of any size, text leaves as `&str` pieces borrowed from the chunk
 //! whenever the bytes are already valid.
 //!
-//! `std::str::from_utf8` reports an invalid sequence with the length of its
+//! `std::str::from_utf8` (and `simdutf8::compat`, its vectorised twin, used
+//! on whole chunks) reports an invalid sequence with the length of its
 //! "maximal subpart", which is exactly where the Encoding Standard's UTF-8
 //! decoder emits one U+FFFD and resumes, so the two agree byte for byte.
+
+use crate::trace::{Step, Trace};
 
 /// U+FFFD REPLACEMENT CHARACTER, emitted for every decoder error.
 const REPLACEMENT: &str = "\u{FFFD}";
@@ -21,7 +24,12 @@ pub(crate) struct Utf8Decode {
 
 impl Utf8Decode {
     /// Decodes `bytes`, passing each non-empty piece of text to `emit`.
-    pub(crate) fn decode(&mut self, mut bytes: &[u8], emit: &mut impl FnMut(&str)) {
+    pub(crate) fn decode<T: Trace>(
+        &mut self,
+        mut bytes: &[u8],
+        trace: &mut T,
+        emit: &mut impl FnMut(&mut T, &str),
+    ) {
         // A sequence split across chunks: complete it one byte at a time.
         while self.pending_len > 0 {
             let Some((&byte, rest)) = bytes.split_first() else {
@@ -33,7 +41,7 @@ impl Utf8Decode {
                 Ok(text) => {
                     self.pending_len = 0;
                     bytes = rest;
-                    self.emit(text, emit);
+                    self.emit(text, trace, emit);
                 }
                 Err(error) if error.error_len().is_none() => {
                     self.pending = sequence;
@@ -44,24 +52,24 @@ impl Utf8Decode {
                     // `byte` cannot continue the sequence: the sequence so far
                     // is one error, and `byte` is decoded afresh below.
                     self.pending_len = 0;
-                    self.emit(REPLACEMENT, emit);
+                    self.replacement(trace, emit);
                 }
             }
         }
         loop {
-            match std::str::from_utf8(bytes) {
+            match simdutf8::compat::from_utf8(bytes) {
                 Ok(text) => {
-                    self.emit(text, emit);
+                    self.emit(text, trace, emit);
                     return;
                 }
                 Err(error) => {
                     let (valid, rest) = bytes.split_at(error.valid_up_to());
-                    if let Ok(text) = std::str::from_utf8(valid) {
-                        self.emit(text, emit);
+                    if let Ok(text) = simdutf8::compat::from_utf8(valid) {
+                        self.emit(text, trace, emit);
                     }
                     match error.error_len() {
                         Some(len) => {
-                            self.emit(REPLACEMENT, emit);
+                            self.replacement(trace, emit);
                             bytes = rest.get(len..).unwrap_or_default();
                         }
                         None => {
@@ -77,23 +85,30 @@ impl Utf8Decode {
     }
 
     /// The end of the stream: a sequence still incomplete is one error.
-    pub(crate) fn finish(&mut self, emit: &mut impl FnMut(&str)) {
+    pub(crate) fn finish<T: Trace>(&mut self, trace: &mut T, emit: &mut impl FnMut(&mut T, &str)) {
         if self.pending_len > 0 {
             self.pending_len = 0;
-            self.emit(REPLACEMENT, emit);
+            self.replacement(trace, emit);
         }
     }
 
-    fn emit(&mut self, mut text: &str, emit: &mut impl FnMut(&str)) {
+    fn replacement<T: Trace>(&mut self, trace: &mut T, emit: &mut impl FnMut(&mut T, &str)) {
+        //§ #event-stream-interpretation "UTF-8 decode": "Streams must be decoded using the UTF-8 decode algorithm."
+        trace.step(Step::Utf8Decode, None);
+        self.emit(REPLACEMENT, trace, emit);
+    }
+
+    fn emit<T: Trace>(&mut self, mut text: &str, trace: &mut T, emit: &mut impl FnMut(&mut T, &str)) {
         if !self.first_code_point_seen && !text.is_empty() {
             self.first_code_point_seen = true;
             //§ #event-stream-interpretation "strips one leading BOM": "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM), if any."
             if let Some(rest) = text.strip_prefix('\u{FEFF}') {
+                trace.step(Step::Bom, None);
                 text = rest;
             }
         }
         if !text.is_empty() {
-            emit(text);
+            emit(trace, text);
         }
     }
 }
@@ -101,14 +116,15 @@ impl Utf8Decode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trace::NoTrace;
 
     fn decode_chunks(chunks: &[&[u8]]) -> String {
         let mut decoder = Utf8Decode::default();
         let mut out = String::new();
         for chunk in chunks {
-            decoder.decode(chunk, &mut |text| out.push_str(text));
+            decoder.decode(chunk, &mut NoTrace, &mut |_, text| out.push_str(text));
         }
-        decoder.finish(&mut |text| out.push_str(text));
+        decoder.finish(&mut NoTrace, &mut |_, text| out.push_str(text));
         out
     }
 

@@ -1,0 +1,182 @@
+//! The step trace behind `ssecheck explain`: which step of
+//! `#event-stream-interpretation` each line triggers, and the buffers after it.
+//!
+//! An [`EventStream`](crate::EventStream) is generic over a [`Trace`]; the
+//! default, [`NoTrace`], has empty methods that inline to nothing, so the
+//! parser people benchmark and the parser that explains itself are the same
+//! code, and the trace costs nothing when unused.
+//!
+//! Every [`Step`] is named by the `//§` key the code cites at the place it is
+//! taken, and carries the standard's words quoted there (a test checks the two
+//! agree, word for word).
+
+/// What ended a line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LineEnd {
+    /// U+000A LINE FEED.
+    Lf,
+    /// U+000D CARRIAGE RETURN not followed by LF in the same read (an LF at
+    /// the start of the next read is reported as [`Step::LfAfterCr`]).
+    Cr,
+    /// CR LF in one read.
+    CrLf,
+}
+
+impl LineEnd {
+    /// How the line end is written: `LF`, `CR` or `CRLF`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Lf => "LF",
+            Self::Cr => "CR",
+            Self::CrLf => "CRLF",
+        }
+    }
+}
+
+/// The stream's buffers, as they are after a step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Buffers<'a> {
+    /// The data buffer.
+    pub data_buffer: &'a str,
+    /// The event type buffer.
+    pub event_type_buffer: &'a str,
+    /// The last event ID buffer.
+    pub last_event_id_buffer: &'a str,
+    /// The event source's last event ID string.
+    pub last_event_id_string: &'a str,
+}
+
+macro_rules! steps {
+    ($($(#[$doc:meta])* $name:ident => $key:literal, $quote:literal;)*) => {
+        /// One step the interpretation takes, named after its `//§` citation.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum Step {
+            $($(#[$doc])* $name,)*
+        }
+
+        impl Step {
+            /// Every step, in the order the standard gives them.
+            pub const ALL: &[Step] = &[$(Step::$name,)*];
+
+            /// The citation key, as the code's `//§` comment gives it.
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Step::$name => $key,)*
+                }
+            }
+
+            /// The standard's words for this step, as the code quotes them.
+            pub fn quote(self) -> &'static str {
+                match self {
+                    $(Step::$name => $quote,)*
+                }
+            }
+        }
+    };
+}
+
+steps! {
+    /// The decoder met bytes that are not UTF-8 and emitted U+FFFD.
+    Utf8Decode => "#event-stream-interpretation \"UTF-8 decode\"",
+        "Streams must be decoded using the UTF-8 decode algorithm.";
+    /// The decoder stripped the stream's leading BOM.
+    Bom => "#event-stream-interpretation \"strips one leading BOM\"",
+        "The UTF-8 decode algorithm strips one leading UTF-8 Byte Order Mark (BOM), if any.";
+    /// An LF at the start of a read completed the CR that ended the previous
+    /// read's last line: one line end, not two.
+    LfAfterCr => "#event-stream-interpretation \"line by line\"",
+        "a U+000D CARRIAGE RETURN U+000A LINE FEED (CRLF) character pair";
+    /// The line is empty: dispatch.
+    EmptyLine => "#event-stream-interpretation \"If the line is empty\"",
+        "Dispatch the event, as defined below.";
+    /// The line starts with a colon: a comment.
+    Comment => "#event-stream-interpretation \"starts with a U+003A COLON\"",
+        "Ignore the line.";
+    /// The line has a colon: field before it, value after (one leading space
+    /// removed).
+    FieldAndValue => "#event-stream-interpretation \"contains a U+003A COLON\"",
+        "Collect the characters on the line before the first U+003A COLON character (:), and let field be that string.";
+    /// The line has no colon: all of it is the field name.
+    FieldOnly => "#event-stream-interpretation \"does not contain a U+003A COLON\"",
+        "using the whole line as the field name, and the empty string as the field value.";
+    /// `event`.
+    Event => "#processField \"event\"",
+        "Set the event type buffer to the field value.";
+    /// `data`.
+    Data => "#processField \"data\"",
+        "Append the field value to the data buffer, then append a single U+000A LINE FEED (LF) character to the data buffer.";
+    /// `id`, set or (with a NUL) ignored: the buffers tell which.
+    Id => "#processField \"id\"",
+        "If the field value does not contain U+0000 NULL, then set the last event ID buffer to the field value. Otherwise, ignore the field.";
+    /// `retry`, set (a retry observation follows) or ignored.
+    Retry => "#processField \"retry\"",
+        "If the field value consists of only ASCII digits, then interpret the field value as an integer in base ten, and set the event stream's reconnection time to that integer. Otherwise, ignore the field.";
+    /// Any other field name.
+    OtherField => "#processField \"Otherwise\"",
+        "The field is ignored.";
+    /// Dispatch, step 1: the last event ID string is set.
+    DispatchStep1 => "#dispatchMessage step 1",
+        "Set the last event ID string of the event source to the value of the last event ID buffer. The buffer does not get reset";
+    /// Dispatch, step 2: no data, nothing dispatched.
+    DispatchStep2 => "#dispatchMessage step 2",
+        "If the data buffer is an empty string, set the data buffer and the event type buffer to the empty string and return.";
+    /// Dispatch, step 3: the final LF is removed.
+    DispatchStep3 => "#dispatchMessage step 3",
+        "If the data buffer's last character is a U+000A LINE FEED (LF) character, then remove the last character";
+    /// Dispatch, step 8: the event is dispatched (an event observation
+    /// follows).
+    DispatchStep8 => "#dispatchMessage step 8",
+        "Queue a task which, if the readyState attribute is set to a value other than CLOSED, dispatches the newly created event";
+    /// Dispatch, step 7: the buffers are emptied.
+    DispatchStep7 => "#dispatchMessage step 7",
+        "Set the data buffer and the event type buffer to the empty string.";
+    /// The stream ended: the pending line and event are discarded.
+    EndOfFile => "#event-stream-interpretation \"end of the file\"",
+        "Once the end of the file is reached, any pending data must be discarded.";
+}
+
+/// Receives the trace. Every method has an empty default.
+pub trait Trace {
+    /// A complete line, as decoded, and what ended it; its steps follow.
+    fn line(&mut self, _line: &str, _end: LineEnd) {}
+
+    /// A step was taken; `buffers` are as the step left them (`None` for the
+    /// decoder's and the line splitter's steps, which touch no buffer).
+    fn step(&mut self, _step: Step, _buffers: Option<Buffers<'_>>) {}
+}
+
+/// No trace: what an [`EventStream`](crate::EventStream) uses unless asked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct NoTrace;
+
+impl Trace for NoTrace {}
+
+impl<T: Trace + ?Sized> Trace for &mut T {
+    fn line(&mut self, line: &str, end: LineEnd) {
+        (**self).line(line, end);
+    }
+
+    fn step(&mut self, step: Step, buffers: Option<Buffers<'_>>) {
+        (**self).step(step, buffers);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Step;
+
+    /// The code of the steps, where their `//§` comments are.
+    const SOURCES: &[&str] =
+        &[include_str!("event_stream.rs"), include_str!("line_by_line.rs"), include_str!("utf8_decode.rs")];
+
+    #[test]
+    fn every_step_quotes_the_words_its_citation_gives() {
+        for step in Step::ALL {
+            let citation = format!("//\u{a7} {}: \"{}\"", step.key(), step.quote());
+            assert!(
+                SOURCES.iter().any(|source| source.contains(&citation)),
+                "no `{citation}` in the code: the trace and the citation disagree"
+            );
+        }
+    }
+}
