@@ -203,12 +203,22 @@ impl Interpretation {
             return;
         }
         // The field's end and the value's start, as byte offsets in the line.
-        let (field_end, value_start) = match memchr::memchr(b':', text.as_bytes()) {
+        let bytes = text.as_bytes();
+        // The first colon: where a line starts with a field name the standard
+        // knows and a colon, that colon is the first (the names hold none), so
+        // only other lines are searched.
+        let first_colon = match bytes {
+            [b'd', b'a', b't', b'a', b':', ..] => Some(4),
+            [b'i', b'd', b':', ..] => Some(2),
+            [b'e', b'v', b'e', b'n', b't', b':', ..] | [b'r', b'e', b't', b'r', b'y', b':', ..] => Some(5),
+            _ => memchr::memchr(b':', bytes),
+        };
+        let (field_end, value_start) = match first_colon {
             //§ #event-stream-interpretation "contains a U+003A COLON": "Collect the characters on the line before the first U+003A COLON character (:), and let field be that string."
             Some(colon) => {
                 trace.step(Step::FieldAndValue, Some(self.buffers()));
                 // "If value starts with a U+0020 SPACE character, remove it from value."
-                let space = usize::from(text.as_bytes().get(colon + 1) == Some(&b' '));
+                let space = usize::from(bytes.get(colon + 1) == Some(&b' '));
                 (colon, colon + 1 + space)
             }
             //§ #event-stream-interpretation "does not contain a U+003A COLON": "using the whole line as the field name, and the empty string as the field value."

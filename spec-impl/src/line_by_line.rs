@@ -32,6 +32,9 @@ impl Line<'_, '_> {
     }
 }
 
+/// Below this many bytes a piece is searched byte by byte.
+const SHORT: usize = 16;
+
 #[derive(Debug, Default)]
 pub(crate) struct LineByLine {
     /// The start of a line whose end has not arrived yet.
@@ -59,12 +62,23 @@ impl LineByLine {
                 trace.step(crate::trace::Step::LfAfterCr, None);
             }
         }
-        // Every CR and LF of the piece, found by memchr's vector search; an LF
-        // that a CR before it has already claimed (CRLF) is passed over.
-        for end in memchr::memchr2_iter(b'\n', b'\r', bytes) {
-            if end < start {
-                continue;
-            }
+        // The next CR or LF from `from` on. Pieces without a CR (most streams
+        // end lines with LF alone) are searched for LF only, which memchr does
+        // faster than for two bytes; short pieces (a client reading a few
+        // bytes at a time) byte by byte, where a vector search cannot pay.
+        let has_cr = bytes.len() >= SHORT && memchr::memchr(b'\r', bytes).is_some();
+        let next_end = |from: usize| -> Option<usize> {
+            let rest = bytes.get(from..)?;
+            let found = if rest.len() < SHORT {
+                rest.iter().position(|&byte| byte == b'\n' || byte == b'\r')
+            } else if has_cr {
+                memchr::memchr2(b'\n', b'\r', rest)
+            } else {
+                memchr::memchr(b'\n', rest)
+            };
+            found.map(|offset| from + offset)
+        };
+        while let Some(end) = next_end(start) {
             let (line_end, next) = match (bytes[end], bytes.get(end + 1)) {
                 (b'\n', _) => (LineEnd::Lf, end + 1),
                 (_, Some(b'\n')) => (LineEnd::CrLf, end + 2),
