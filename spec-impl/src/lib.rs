@@ -1,7 +1,7 @@
 //! The reference implementation of the WHATWG HTML Standard, section
 //! "Server-sent events" (§9.2), transcribed step by step.
 //!
-//! Sans-IO and std-only: bytes and inputs go in, observations and actions come
+//! Sans-IO, std plus memchr and simdutf8: bytes and inputs go in, observations and actions come
 //! out. No sockets, no clocks, no threads.
 //!
 //! - [`EventStream`]: the stream decoder, line splitter and interpreter
