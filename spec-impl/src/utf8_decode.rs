@@ -57,7 +57,14 @@ impl Utf8Decode {
             }
         }
         loop {
-            match simdutf8::compat::from_utf8(bytes) {
+            // The usual case, a whole piece of valid UTF-8, is checked by
+            // simdutf8's faster validator; only a piece that fails it is
+            // walked error by error.
+            let checked = match simdutf8::basic::from_utf8(bytes) {
+                Ok(text) => Ok(text),
+                Err(_) => simdutf8::compat::from_utf8(bytes),
+            };
+            match checked {
                 Ok(text) => {
                     self.emit(text, trace, emit);
                     return;
