@@ -168,9 +168,11 @@ struct Interpretation {
 }
 
 impl Interpretation {
-    /// The data buffer.
+    /// The data buffer. (`get`, not indexing: `data_start` never passes the
+    /// end, and a lookup that cannot panic is one the optimiser may drop
+    /// when only an unused trace asked for it.)
     fn data(&self) -> &str {
-        &self.data_buffer[self.data_start..]
+        self.data_buffer.get(self.data_start..).unwrap_or_default()
     }
 
     fn buffers(&self) -> Buffers<'_> {

@@ -79,14 +79,25 @@ impl LineByLine {
             found.map(|offset| from + offset)
         };
         while let Some(end) = next_end(start) {
-            let (line_end, next) = match (bytes[end], bytes.get(end + 1)) {
-                (b'\n', _) => (LineEnd::Lf, end + 1),
-                (_, Some(b'\n')) => (LineEnd::CrLf, end + 2),
-                (_, Some(_)) => (LineEnd::Cr, end + 1),
-                (_, None) => {
-                    self.after_cr = true;
-                    (LineEnd::Cr, end + 1)
+            // A CR ends its line; an LF right after it is part of the end.
+            let next = if bytes[end] == b'\n' {
+                end + 1
+            } else {
+                match bytes.get(end + 1) {
+                    Some(b'\n') => end + 2,
+                    Some(_) => end + 1,
+                    None => {
+                        self.after_cr = true;
+                        end + 1
+                    }
                 }
+            };
+            // What ended the line, for the trace only (pure, so dropped when
+            // the trace is `NoTrace`).
+            let line_end = match (bytes.get(end), next - end) {
+                (Some(b'\n'), _) => LineEnd::Lf,
+                (_, 2) => LineEnd::CrLf,
+                _ => LineEnd::Cr,
             };
             if self.line_buffer.is_empty() {
                 let slice = &text[start..end];
