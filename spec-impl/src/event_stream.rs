@@ -75,11 +75,19 @@ impl ObservationRef<'_> {
 /// ```
 #[derive(Debug, Default)]
 pub struct EventStream<T: Trace = NoTrace> {
+    /// Short reads not decoded yet (see `feed_with`).
+    gathered: Vec<u8>,
     utf8_decode: Utf8Decode,
     line_by_line: LineByLine,
     interpretation: Interpretation,
     trace: T,
 }
+
+/// Reads shorter than this are gathered before they are decoded.
+const GATHER_BELOW: usize = 256;
+
+/// Gathered bytes are decoded once there are this many, line end or not.
+const GATHER_AT_MOST: usize = 4096;
 
 impl EventStream {
     /// A new stream whose event source's last event ID string is empty.
@@ -100,6 +108,7 @@ impl<T: Trace> EventStream<T> {
     /// A new stream that reports every step it takes to `trace`.
     pub fn with_trace(trace: T) -> Self {
         Self {
+            gathered: Vec::new(),
             utf8_decode: Utf8Decode::default(),
             line_by_line: LineByLine::default(),
             interpretation: Interpretation::default(),
@@ -113,8 +122,41 @@ impl<T: Trace> EventStream<T> {
     }
 
     /// Feeds bytes, calling `observe` for each observation in stream order.
+    ///
+    /// Short reads (a client reading a few bytes at a time) are gathered and
+    /// decoded up to their last line end: decoding and splitting lines give
+    /// the same text and lines however the bytes are cut, and bytes without
+    /// a CR or LF complete no line, so nothing is observed later than it
+    /// would be; what is saved is a validation call per read.
     pub fn feed_with(&mut self, bytes: &[u8], observe: &mut impl FnMut(ObservationRef<'_>)) {
-        let Self { utf8_decode, line_by_line, interpretation, trace } = self;
+        if bytes.len() >= GATHER_BELOW {
+            self.flush_gathered(observe);
+            self.decode(bytes, observe);
+            return;
+        }
+        self.gathered.extend_from_slice(bytes);
+        let end = match memchr::memrchr2(b'\n', b'\r', bytes) {
+            Some(last) => self.gathered.len() - bytes.len() + last + 1,
+            None if self.gathered.len() >= GATHER_AT_MOST => self.gathered.len(),
+            None => return,
+        };
+        let gathered = std::mem::take(&mut self.gathered);
+        self.decode(gathered.get(..end).unwrap_or_default(), observe);
+        self.gathered = gathered;
+        self.gathered.drain(..end);
+    }
+
+    fn flush_gathered(&mut self, observe: &mut impl FnMut(ObservationRef<'_>)) {
+        if !self.gathered.is_empty() {
+            let mut gathered = std::mem::take(&mut self.gathered);
+            self.decode(&gathered, observe);
+            gathered.clear();
+            self.gathered = gathered;
+        }
+    }
+
+    fn decode(&mut self, bytes: &[u8], observe: &mut impl FnMut(ObservationRef<'_>)) {
+        let Self { utf8_decode, line_by_line, interpretation, trace, .. } = self;
         //§ #event-stream-interpretation "UTF-8 decode": "Streams must be decoded using the UTF-8 decode algorithm."
         utf8_decode.decode(bytes, trace, &mut |trace, text| {
             line_by_line
@@ -133,7 +175,9 @@ impl<T: Trace> EventStream<T> {
     /// middle of an event, before the final empty line, the incomplete event is
     /// not dispatched."
     pub fn finish(&mut self) {
-        let Self { utf8_decode, line_by_line, interpretation, trace } = self;
+        // Gathered bytes hold no line end: they can only join the pending line.
+        self.flush_gathered(&mut |_| {});
+        let Self { utf8_decode, line_by_line, interpretation, trace, .. } = self;
         utf8_decode.finish(trace, &mut |trace, text| line_by_line.split(text, trace, &mut |_, _| {}));
         let discarded = !line_by_line.pending().is_empty()
             || !interpretation.data().is_empty()
