@@ -62,19 +62,15 @@ impl LineByLine {
                 trace.step(crate::trace::Step::LfAfterCr, None);
             }
         }
-        // The next CR or LF from `from` on. Pieces without a CR (most streams
-        // end lines with LF alone) are searched for LF only, which memchr does
-        // faster than for two bytes; short pieces (a client reading a few
-        // bytes at a time) byte by byte, where a vector search cannot pay.
-        let has_cr = bytes.len() >= SHORT && memchr::memchr(b'\r', bytes).is_some();
+        // The next CR or LF from `from` on: by memchr's vector search, but in
+        // short pieces (a client reading a few bytes at a time) byte by byte,
+        // where a vector search cannot pay.
         let next_end = |from: usize| -> Option<usize> {
             let rest = bytes.get(from..)?;
             let found = if rest.len() < SHORT {
                 rest.iter().position(|&byte| byte == b'\n' || byte == b'\r')
-            } else if has_cr {
-                memchr::memchr2(b'\n', b'\r', rest)
             } else {
-                memchr::memchr(b'\n', rest)
+                memchr::memchr2(b'\n', b'\r', rest)
             };
             found.map(|offset| from + offset)
         };
