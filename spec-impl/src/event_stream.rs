@@ -121,6 +121,11 @@ impl<T: Trace> EventStream<T> {
         &self.trace
     }
 
+    /// The trace, the stream done with.
+    pub fn into_trace(self) -> T {
+        self.trace
+    }
+
     /// Feeds bytes, calling `observe` for each observation in stream order.
     ///
     /// Short reads (a client reading a few bytes at a time) are gathered and

@@ -163,7 +163,168 @@ impl<T: Trace + ?Sized> Trace for &mut T {
 
 #[cfg(test)]
 mod tests {
-    use super::Step;
+    use super::{Buffers, LineEnd, Step, Trace};
+    use crate::{EventStream, Observation};
+
+    /// What a trace saw, in order, with the observations between.
+    #[derive(Debug, Clone, PartialEq, Eq)]
+    enum Seen {
+        Line(String, LineEnd),
+        Step(Step),
+    }
+
+    #[derive(Debug, Default)]
+    struct Recorder {
+        seen: Vec<Seen>,
+        last_buffers: Option<(String, String, String, String)>,
+    }
+
+    impl Trace for Recorder {
+        fn line(&mut self, line: &str, end: LineEnd) {
+            self.seen.push(Seen::Line(line.to_owned(), end));
+        }
+
+        fn step(&mut self, step: Step, buffers: Option<Buffers<'_>>) {
+            self.seen.push(Seen::Step(step));
+            if let Some(buffers) = buffers {
+                self.last_buffers = Some((
+                    buffers.data_buffer.to_owned(),
+                    buffers.event_type_buffer.to_owned(),
+                    buffers.last_event_id_buffer.to_owned(),
+                    buffers.last_event_id_string.to_owned(),
+                ));
+            }
+        }
+    }
+
+    /// Feeds `reads`, then ends the stream; returns the trace and the
+    /// observations.
+    fn run(reads: &[&[u8]]) -> (Recorder, Vec<Observation>) {
+        let mut stream = EventStream::with_trace(Recorder::default());
+        let mut observed = Vec::new();
+        for read in reads {
+            stream.feed_with(read, &mut |observation| observed.push(observation.to_owned()));
+        }
+        stream.finish();
+        (stream.into_trace(), observed)
+    }
+
+    fn steps(recorder: &Recorder) -> Vec<Step> {
+        recorder
+            .seen
+            .iter()
+            .filter_map(|seen| match seen {
+                Seen::Step(step) => Some(*step),
+                Seen::Line(..) => None,
+            })
+            .collect()
+    }
+
+    fn line(text: &str, end: LineEnd) -> Seen {
+        Seen::Line(text.to_owned(), end)
+    }
+
+    const DISPATCHED: [Step; 5] =
+        [Step::EmptyLine, Step::DispatchStep1, Step::DispatchStep3, Step::DispatchStep8, Step::DispatchStep7];
+
+    #[test]
+    fn a_cr_ending_one_read_and_the_lf_starting_the_next_are_one_line_end() {
+        let (trace, observed) = run(&[b"data: x\r", b"\n\n"]);
+        assert_eq!(
+            trace.seen[..4],
+            [
+                line("data: x", LineEnd::Cr),
+                Seen::Step(Step::FieldAndValue),
+                Seen::Step(Step::Data),
+                Seen::Step(Step::LfAfterCr)
+            ]
+        );
+        assert_eq!(trace.seen[4], line("", LineEnd::Lf));
+        assert_eq!(steps(&trace)[3..], DISPATCHED);
+        assert_eq!(observed.len(), 1);
+    }
+
+    #[test]
+    fn crlf_in_one_read_is_one_line_end() {
+        let (trace, _) = run(&[b"a\r\nb\rc\n"]);
+        let lines: Vec<_> =
+            trace.seen.iter().filter(|seen| matches!(seen, Seen::Line(..))).cloned().collect();
+        assert_eq!(lines, [line("a", LineEnd::CrLf), line("b", LineEnd::Cr), line("c", LineEnd::Lf)]);
+    }
+
+    #[test]
+    fn one_leading_bom_is_stripped_and_a_second_is_part_of_the_field_name() {
+        let (trace, _) = run(&["\u{FEFF}\u{FEFF}data: a\n".as_bytes()]);
+        assert_eq!(trace.seen[0], Seen::Step(Step::Bom));
+        assert_eq!(trace.seen[1], line("\u{FEFF}data: a", LineEnd::Lf));
+        assert_eq!(steps(&trace)[1..], [Step::FieldAndValue, Step::OtherField]);
+        let (trace, _) = run(&[b"data: a\n"]);
+        assert!(!steps(&trace).contains(&Step::Bom), "no BOM, no BOM step");
+    }
+
+    #[test]
+    fn retry_is_traced_whether_it_sets_the_time_or_is_ignored() {
+        for (stream, set) in
+            [(&b"retry: 10\n"[..], Some(10)), (b"retry: 1a\n", None), (b"retry:\n", None), (b"retry\n", None)]
+        {
+            let (trace, observed) = run(&[stream]);
+            assert!(steps(&trace).contains(&Step::Retry), "{stream:?}");
+            let retries: Vec<_> =
+                observed.iter().filter(|o| matches!(o, Observation::Retry(_))).cloned().collect();
+            assert_eq!(retries, set.map(Observation::Retry).into_iter().collect::<Vec<_>>(), "{stream:?}");
+        }
+    }
+
+    #[test]
+    fn an_id_with_nul_is_traced_and_leaves_the_buffer_alone() {
+        let (trace, _) = run(&[b"id: a\n", b"id: b\0c\n"]);
+        assert_eq!(steps(&trace), [Step::FieldAndValue, Step::Id, Step::FieldAndValue, Step::Id]);
+        let (_, _, last_event_id_buffer, _) = trace.last_buffers.clone().unwrap_or_default();
+        assert_eq!(last_event_id_buffer, "a");
+    }
+
+    #[test]
+    fn data_without_a_colon_appends_an_empty_value() {
+        let (trace, _) = run(&[b"data\n"]);
+        assert_eq!(steps(&trace)[..2], [Step::FieldOnly, Step::Data]);
+        let (data_buffer, ..) = trace.last_buffers.clone().unwrap_or_default();
+        // Then the end of the file discards it.
+        assert_eq!(steps(&trace).last(), Some(&Step::EndOfFile));
+        assert_eq!(data_buffer, "");
+    }
+
+    #[test]
+    fn an_empty_line_without_data_returns_at_step_two() {
+        let (trace, observed) = run(&[b"event: x\n\n"]);
+        assert_eq!(
+            steps(&trace),
+            [Step::FieldAndValue, Step::Event, Step::EmptyLine, Step::DispatchStep1, Step::DispatchStep2]
+        );
+        assert!(observed.is_empty());
+    }
+
+    #[test]
+    fn the_end_of_the_file_is_traced_only_when_something_is_discarded() {
+        for (stream, discards) in [
+            (&b"data: a\n\n"[..], false),
+            (b"data: a\n", true),
+            (b"event: a\n", true),
+            (b"id: a\n", false),
+            (b"data: a\n\npartial", true),
+            (b": comment\n", false),
+        ] {
+            let (trace, _) = run(&[stream]);
+            assert_eq!(steps(&trace).contains(&Step::EndOfFile), discards, "{stream:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf8_are_traced_before_their_line() {
+        let (trace, observed) = run(&[b"data: \xFF\n\n"]);
+        assert_eq!(trace.seen[0], Seen::Step(Step::Utf8Decode));
+        assert_eq!(trace.seen[1], line("data: \u{FFFD}", LineEnd::Lf));
+        assert_eq!(observed.len(), 1);
+    }
 
     /// The code of the steps, where their `//§` comments are.
     const SOURCES: &[&str] =
