@@ -319,6 +319,22 @@ mod tests {
     }
 
     #[test]
+    fn a_borrowed_trace_sees_what_an_owned_one_sees() {
+        let mut recorder = Recorder::default();
+        let mut stream = EventStream::with_trace(&mut recorder);
+        stream.feed_with(b"data: a\r\n\r\n", &mut |_| {});
+        stream.finish();
+        let (owned, _) = run(&[b"data: a\r\n\r\n"]);
+        assert_eq!(recorder.seen, owned.seen);
+        assert_eq!(recorder.last_buffers, owned.last_buffers);
+    }
+
+    #[test]
+    fn line_ends_are_named_as_the_standard_writes_them() {
+        assert_eq!([LineEnd::Lf, LineEnd::Cr, LineEnd::CrLf].map(LineEnd::name), ["LF", "CR", "CRLF"]);
+    }
+
+    #[test]
     fn bytes_that_are_not_utf8_are_traced_before_their_line() {
         let (trace, observed) = run(&[b"data: \xFF\n\n"]);
         assert_eq!(trace.seen[0], Seen::Step(Step::Utf8Decode));
