@@ -6,6 +6,7 @@ mod bench;
 mod fuzz;
 mod matrix;
 mod matrix_report;
+mod mutants;
 mod parse;
 mod rerender_report;
 
@@ -31,6 +32,10 @@ enum Command {
     /// Benchmark spec-impl's parser against memchr, sse-stream and
     /// eventsource-stream (criterion), and print the ratios.
     Bench(bench::Args),
+    /// Mutation testing of spec-impl (cargo-mutants), judged by the
+    /// hand-written fixtures; exit 1 if a mutant survives that
+    /// reports/mutants/README.md does not argue equivalent.
+    Mutants(mutants::Args),
     /// Run the cargo-fuzz targets (parse, roundtrip, eventsource,
     /// differential) with seeds from the fixtures, or write the differential
     /// report (--report).
@@ -68,6 +73,7 @@ fn main() -> ExitCode {
         Command::Ssecheck(command) => command.run(),
         Command::Parse(args) => parse::run(&args),
         Command::Bench(args) => bench::run(&args),
+        Command::Mutants(args) => mutants::run(&args),
         Command::Fuzz(args) => fuzz::run(&args),
         Command::MatrixReport(args) => matrix_report::run(&args),
         Command::RerenderReport(args) => rerender_report::run(&args),
