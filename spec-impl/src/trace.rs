@@ -177,6 +177,8 @@ mod tests {
     struct Recorder {
         seen: Vec<Seen>,
         last_buffers: Option<(String, String, String, String)>,
+        /// The data buffer after each step that reports buffers.
+        data_after: Vec<(Step, String)>,
     }
 
     impl Trace for Recorder {
@@ -187,6 +189,7 @@ mod tests {
         fn step(&mut self, step: Step, buffers: Option<Buffers<'_>>) {
             self.seen.push(Seen::Step(step));
             if let Some(buffers) = buffers {
+                self.data_after.push((step, buffers.data_buffer.to_owned()));
                 self.last_buffers = Some((
                     buffers.data_buffer.to_owned(),
                     buffers.event_type_buffer.to_owned(),
@@ -327,6 +330,47 @@ mod tests {
         let (owned, _) = run(&[b"data: a\r\n\r\n"]);
         assert_eq!(recorder.seen, owned.seen);
         assert_eq!(recorder.last_buffers, owned.last_buffers);
+    }
+
+    #[test]
+    fn the_data_buffer_loses_its_last_lf_at_step_three_and_is_emptied_at_step_seven() {
+        let (trace, _) = run(&[b"data: a\ndata: b\n\n"]);
+        let after: Vec<(Step, &str)> =
+            trace.data_after.iter().map(|(step, data)| (*step, data.as_str())).collect();
+        assert_eq!(
+            after,
+            [
+                (Step::FieldAndValue, ""),
+                (Step::Data, "a\n"),
+                (Step::FieldAndValue, "a\n"),
+                (Step::Data, "a\nb\n"),
+                (Step::EmptyLine, "a\nb\n"),
+                (Step::DispatchStep1, "a\nb\n"),
+                (Step::DispatchStep3, "a\nb"),
+                (Step::DispatchStep8, "a\nb"),
+                (Step::DispatchStep7, ""),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_data_line_across_reads_becomes_the_data_buffer_without_its_field_name() {
+        // Reads long enough to be decoded as they come, so the line is
+        // gathered in the line buffer and taken whole as the data buffer.
+        let first = format!("data: {}", "x".repeat(300));
+        let second = format!("{}\n\n", "y".repeat(300));
+        let value = format!("{}{}", "x".repeat(300), "y".repeat(300));
+        let (trace, observed) = run(&[first.as_bytes(), second.as_bytes()]);
+        assert!(trace.data_after.contains(&(Step::Data, format!("{value}\n"))));
+        assert!(trace.data_after.contains(&(Step::DispatchStep3, value.clone())));
+        assert_eq!(
+            observed,
+            [Observation::Event(crate::MessageEvent {
+                r#type: "message".to_owned(),
+                data: value,
+                last_event_id: String::new(),
+            })]
+        );
     }
 
     #[test]
