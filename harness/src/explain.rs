@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::ops::Range;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use spec_impl::trace::{Buffers, LineEnd, Step, Trace};
 use spec_impl::{EventStream, Observation, event_line};
@@ -131,13 +132,23 @@ pub struct CaseStream {
     pub reads: Vec<Range<usize>>,
 }
 
+/// The parse fixtures, loaded once (the reports look one up per failing
+/// case).
+fn parse_fixtures() -> Result<&'static [fixtures::ParseCase], String> {
+    static CASES: OnceLock<Result<Vec<fixtures::ParseCase>, String>> = OnceLock::new();
+    CASES
+        .get_or_init(|| fixtures::parse_cases().map_err(|error| error.to_string()))
+        .as_deref()
+        .map_err(Clone::clone)
+}
+
 /// The stream of a parse fixture (`parse.<group>.<name>`) or of a client-mode
 /// case that serves one (`….whole`: one read; `….split`: the hostile writes);
 /// `None` for any other id.
 ///
 /// # Errors
 /// The fixtures do not load.
-pub fn case_stream(id: &str) -> Result<Option<CaseStream>, fixtures::LoadError> {
+pub fn case_stream(id: &str) -> Result<Option<CaseStream>, String> {
     if !id.starts_with("parse.") {
         return Ok(None);
     }
@@ -146,10 +157,10 @@ pub fn case_stream(id: &str) -> Result<Option<CaseStream>, fixtures::LoadError> 
         Some((fixture, "split")) => (fixture, true),
         _ => (id, false),
     };
-    let Some(fixture) = fixtures::parse_cases()?.into_iter().find(|case| case.id == fixture_id) else {
+    let Some(fixture) = parse_fixtures()?.iter().find(|case| case.id == fixture_id) else {
         return Ok(None);
     };
-    let bytes = fixture.bytes;
+    let bytes = fixture.bytes.clone();
     let reads = if split {
         let mut start = 0;
         crate::client_mode::cases::hostile_writes(&bytes)
@@ -164,6 +175,14 @@ pub fn case_stream(id: &str) -> Result<Option<CaseStream>, fixtures::LoadError> 
         reads_split_at(bytes.len(), &[])
     };
     Ok(Some(CaseStream { bytes, reads }))
+}
+
+/// The expected side of a failing parse case for the reports: the text
+/// trace of the stream it served, at most `max_lines` lines and `max_bytes`
+/// bytes; `None` when the id names no parse fixture.
+pub fn report_trace(id: &str, max_lines: usize, max_bytes: usize) -> Option<String> {
+    let stream = case_stream(id).ok()??;
+    Some(to_text_bounded(&trace(&stream.bytes, &stream.reads), max_lines, max_bytes, id))
 }
 
 /// How much of a string the text form shows.

@@ -89,7 +89,7 @@ fn load(input: &str) -> anyhow::Result<CaseStream> {
         return Ok(whole(bytes));
     }
     if input.starts_with("parse.") {
-        if let Some(stream) = explain::case_stream(input)? {
+        if let Some(stream) = explain::case_stream(input).map_err(anyhow::Error::msg)? {
             return Ok(stream);
         }
         bail!("no parse case {input} (`ssecheck check --list --case parse` lists them)");
