@@ -177,12 +177,86 @@ pub fn case_stream(id: &str) -> Result<Option<CaseStream>, String> {
     Ok(Some(CaseStream { bytes, reads }))
 }
 
-/// The expected side of a failing parse case for the reports: the text
-/// trace of the stream it served, at most `max_lines` lines and `max_bytes`
-/// bytes; `None` when the id names no parse fixture.
+/// The expected side of a failing parse case for the reports: the compact
+/// trace ([`to_compact_text`]) of the stream it served, at most `max_lines`
+/// lines and `max_bytes` bytes; `None` when the id names no parse fixture.
 pub fn report_trace(id: &str, max_lines: usize, max_bytes: usize) -> Option<String> {
     let stream = case_stream(id).ok()??;
-    Some(to_text_bounded(&trace(&stream.bytes, &stream.reads), max_lines, max_bytes, id))
+    let entries = trace(&stream.bytes, &stream.reads);
+    Some(bounded(&to_compact_text(&entries, stream.reads.len()), max_lines, max_bytes, id))
+}
+
+/// The compact text form the reports show (a report holds hundreds of
+/// failures): one line per line of the stream, its steps by name, the
+/// buffers it changed, and what it dispatched; the keys and the standard's
+/// words are in `ssecheck explain`.
+pub fn to_compact_text(entries: &[Entry], reads: usize) -> String {
+    const LIMIT: usize = 60;
+    let mut text = String::new();
+    let _ =
+        writeln!(text, "{reads} read(s); per line: its steps, the buffers it changed, what it dispatched");
+    let mut head: Option<String> = None;
+    let mut steps: Vec<String> = Vec::new();
+    let empty = OwnedBuffers::from(Buffers {
+        data_buffer: "",
+        event_type_buffer: "",
+        last_event_id_buffer: "",
+        last_event_id_string: "",
+    });
+    let (mut before, mut after) = (empty.clone(), empty);
+    let flush = |text: &mut String,
+                 head: &mut Option<String>,
+                 steps: &mut Vec<String>,
+                 before: &mut OwnedBuffers,
+                 after: &OwnedBuffers| {
+        if head.is_none() && steps.is_empty() {
+            return;
+        }
+        let mut changed = Vec::new();
+        for (name, old, new) in [
+            ("data", &before.data_buffer, &after.data_buffer),
+            ("type", &before.event_type_buffer, &after.event_type_buffer),
+            ("id buffer", &before.last_event_id_buffer, &after.last_event_id_buffer),
+            ("last event ID", &before.last_event_id_string, &after.last_event_id_string),
+        ] {
+            if old != new {
+                changed.push(format!("{name} {}", escape(new, LIMIT)));
+            }
+        }
+        let changed = if changed.is_empty() { String::new() } else { format!("; {}", changed.join(", ")) };
+        let head = head.take().unwrap_or_default();
+        if steps.is_empty() {
+            let _ = writeln!(text, "{head}");
+        } else {
+            let _ = writeln!(text, "{head}: {}{changed}", steps.join(", "));
+        }
+        steps.clear();
+        before.clone_from(after);
+    };
+    for entry in entries {
+        match entry {
+            Entry::Read { .. } => {}
+            Entry::Line { text: line, end } => {
+                if head.is_some() {
+                    flush(&mut text, &mut head, &mut steps, &mut before, &after);
+                }
+                head = Some(format!("{} {}", escape(line, LIMIT), end.name()));
+            }
+            Entry::Step { step, buffers } => {
+                steps.push(format!("{step:?}"));
+                if let Some(buffers) = buffers {
+                    after.clone_from(buffers);
+                }
+            }
+            Entry::Observation(observation) => steps.push(format!("=> {}", observation_line(observation))),
+            Entry::End => {
+                flush(&mut text, &mut head, &mut steps, &mut before, &after);
+                head = Some("end of stream".to_owned());
+            }
+        }
+    }
+    flush(&mut text, &mut head, &mut steps, &mut before, &after);
+    text
 }
 
 /// How much of a string the text form shows.
@@ -200,11 +274,9 @@ pub fn to_text(entries: &[Entry]) -> String {
     text
 }
 
-/// The text form of `entries` cut after `max_lines` lines or `max_bytes`
-/// bytes, with a note of how many lines were left out and the command that
+/// `whole` cut after `max_lines` lines or `max_bytes` bytes, with a note of how many lines were left out and the command that
 /// shows them all.
-pub fn to_text_bounded(entries: &[Entry], max_lines: usize, max_bytes: usize, id: &str) -> String {
-    let whole = to_text(entries);
+fn bounded(whole: &str, max_lines: usize, max_bytes: usize, id: &str) -> String {
     let lines: Vec<&str> = whole.lines().collect();
     let mut shown = String::new();
     let mut count = 0;

@@ -108,7 +108,7 @@ fn markdown_lists_failures_first_with_a_reproduction() {
         md.contains("\n[1]: https://html.spec.whatwg.org/multipage/server-sent-events.html#processField\n")
     );
     let trace = at(
-        "What the standard does with these bytes (spec-impl's trace, `ssecheck explain parse.line-endings.crlf.whole`):\n\n```text\nread 0..11 (11 bytes): \"data: a\\r\\n\\r\\n\"\n",
+        "What the standard does with these bytes (spec-impl's trace, `ssecheck explain parse.line-endings.crlf.whole`):\n\n```text\n1 read(s); per line: its steps, the buffers it changed, what it dispatched\n\"data: a\" CRLF: FieldAndValue, Data; data \"a\\n\"\n",
     );
     assert!(
         at("To reproduce, serve:") < trace && trace < at("## Warnings"),
@@ -124,9 +124,9 @@ fn a_long_trace_is_cut_with_the_command_that_shows_it_whole() {
     let report =
         Report::new("t", "client", "2026-11-23T08:00:00Z".to_owned(), 0, vec![case(id, Status::Fail, "x")]);
     let md = report.to_markdown();
-    let start = md.find("```text\nread 0..").expect("a trace");
+    let start = md.find("```text\n1 read(s)").expect("a trace");
     let block = &md[start..start + md[start..].find("\n```\n").expect("the block ends")];
-    assert!(block.lines().count() <= 42, "at most 40 lines of trace and the note: {block}");
+    assert!(block.lines().count() <= 14, "at most 12 lines of trace and the note: {block}");
     let note = block.lines().last().unwrap_or_default();
     assert!(
         note.starts_with('(') && note.ends_with(&format!("more lines; run `ssecheck explain {id}`)")),
@@ -151,7 +151,7 @@ fn html_is_one_self_contained_page() {
     assert!(html.contains("<details class=\"trace\"><summary>What the standard does with these bytes"));
     assert!(
         html.contains(
-            "=&gt; dispatch {\"kind\":\"event\",\"type\":\"message\",\"data\":\"a\",\"lastEventId\":\"\"}"
+            "DispatchStep8, =&gt; {\"kind\":\"event\",\"type\":\"message\",\"data\":\"a\",\"lastEventId\":\"\"}"
         ),
         "the trace, escaped"
     );

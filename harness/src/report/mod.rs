@@ -557,11 +557,11 @@ pub fn rfc3339(time: std::time::SystemTime) -> String {
 }
 
 /// The most lines of spec-impl's trace a report shows for one case.
-const TRACE_LINES: usize = 40;
+const TRACE_LINES: usize = 12;
 /// The most bytes of spec-impl's trace a report shows for one case.
-const TRACE_BYTES: usize = 6000;
+const TRACE_BYTES: usize = 1000;
 
-/// For a failing parse case, spec-impl's trace of the stream it served (the
+/// For a failing parse case, spec-impl's compact trace of the stream it served (the
 /// expected side, derived from the case id, so report.json needs no field
 /// for it), bounded with a note of what was left out.
 fn expected_trace(case: &CaseReport) -> Option<String> {
