@@ -440,15 +440,12 @@ fn hex(bytes: &[u8]) -> String {
 /// were left out.
 pub fn escape(text: &str, limit: usize) -> String {
     let mut out = String::from("\"");
-    let mut shown = 0;
-    for (at, c) in text.char_indices() {
+    for (shown, (at, c)) in text.char_indices().enumerate() {
         if shown == limit {
-            out.push_str("\"…");
-            let _ = write!(out, " ({} more bytes)", text.len() - at);
+            let _ = write!(out, "\"… ({} more bytes)", text.len() - at);
             return out;
         }
         escape_char(&mut out, c);
-        shown += 1;
     }
     out.push('"');
     out
