@@ -6,6 +6,7 @@ pub mod accept_loop;
 pub mod case;
 pub mod cli;
 pub mod client_mode;
+pub mod explain;
 pub mod http_client;
 pub mod open_files;
 pub mod reference_adapter;

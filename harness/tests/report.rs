@@ -40,7 +40,8 @@ fn fixed_report() -> Report {
         1234,
         vec![
             case("parse.a.pass", Status::Pass, "as the standard says"),
-            case("parse.b.fail", Status::Fail, "event line 2 differs"),
+            // A real fixture's client case, so the report shows spec-impl's trace.
+            case("parse.line-endings.crlf.whole", Status::Fail, "event line 2 differs"),
             case("connection.c.warn", Status::Warn, "no Cache-Control"),
             case("connection.d.info", Status::Info, "behaves as the standard reads"),
             case("connection.e.skip", Status::Skip, "needs reconnect (--no-reconnect)"),
@@ -106,7 +107,34 @@ fn markdown_lists_failures_first_with_a_reproduction() {
     assert!(
         md.contains("\n[1]: https://html.spec.whatwg.org/multipage/server-sent-events.html#processField\n")
     );
+    let trace = at(
+        "What the standard does with these bytes (spec-impl's trace, `ssecheck explain parse.line-endings.crlf.whole`):\n\n```text\n1 read(s); per line: its steps, the buffers it changed, what it dispatched\n\"data: a\" CRLF: FieldAndValue, Data; data \"a\\n\"\n",
+    );
+    assert!(
+        at("To reproduce, serve:") < trace && trace < at("## Warnings"),
+        "beside the failure it explains"
+    );
+    assert_eq!(md.matches("What the standard does").count(), 1, "only the failing parse case has a trace");
     insta::assert_snapshot!("report_md", md);
+}
+
+#[test]
+fn a_long_trace_is_cut_with_the_command_that_shows_it_whole() {
+    let id = "parse.large.ten-thousand-events.whole";
+    let report =
+        Report::new("t", "client", "2026-11-23T08:00:00Z".to_owned(), 0, vec![case(id, Status::Fail, "x")]);
+    let md = report.to_markdown();
+    let start = md.find("```text\n1 read(s)").expect("a trace");
+    let block = &md[start..start + md[start..].find("\n```\n").expect("the block ends")];
+    assert!(block.lines().count() <= 14, "at most 12 lines of trace and the note: {block}");
+    let note = block.lines().last().unwrap_or_default();
+    assert!(
+        note.starts_with('(') && note.ends_with(&format!("more lines; run `ssecheck explain {id}`)")),
+        "{note}"
+    );
+    let html = report.to_html();
+    assert!(html.contains(&format!("{note}</pre></details>")), "the same cut in HTML");
+    assert!(html.contains("<details class=\"trace\">"));
 }
 
 #[test]
@@ -116,10 +144,17 @@ fn html_is_one_self_contained_page() {
         assert!(!html.contains(external), "an external asset: {external}");
     }
     assert!(html.contains("&lt;with&gt; \"markup\" &amp; more"), "titles are escaped");
-    assert!(html.find("parse.b.fail") < html.find("parse.a.pass"), "failures come first");
+    assert!(html.find("parse.line-endings.crlf.whole") < html.find("parse.a.pass"), "failures come first");
     assert!(html.contains("ef bb bf 64 ff 0a"), "a hex view of the observed bytes");
     assert!(html.contains("64 61 74 61 3a 20 61 0d 0a 0d 0a"), "a hex view of the bytes served");
     assert!(html.contains("<details class=\"case fail\" open>"));
+    assert!(html.contains("<details class=\"trace\"><summary>What the standard does with these bytes"));
+    assert!(
+        html.contains(
+            "DispatchStep8, =&gt; {\"kind\":\"event\",\"type\":\"message\",\"data\":\"a\",\"lastEventId\":\"\"}"
+        ),
+        "the trace, escaped"
+    );
     assert!(html.contains("<ul class=\"rows pass\">\n<li>parse.a.pass\n"), "a passing case is one short row");
     insta::assert_snapshot!("report_html", html);
 }

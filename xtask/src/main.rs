@@ -1,5 +1,5 @@
 //! `cargo xtask`: ssecheck's one command line in this repository: the
-//! `ssecheck` commands (check, client, serve) plus the repository's own.
+//! `ssecheck` commands (check, client, serve, explain) plus the repository's own.
 #![forbid(unsafe_code)]
 
 mod bench;

@@ -1,6 +1,6 @@
 //! `ssecheck`: the conformance suite for Server-Sent Events, on its own
 //! (`cargo install --path harness`). Same commands as `cargo xtask check`,
-//! `client` and `serve`.
+//! `client`, `serve` and `explain`.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;

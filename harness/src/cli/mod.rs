@@ -1,10 +1,11 @@
 //! The command line shared by `cargo xtask` and the installable `ssecheck`
-//! binary: `check`, `client` and `serve`. Argument parsing, pre-flight checks
+//! binary: `check`, `client`, `serve` and `explain`. Argument parsing, pre-flight checks
 //! of user input, progress, printing and exit codes live here; the standard's
 //! logic does not.
 
 pub mod check;
 pub mod client;
+pub mod explain;
 pub mod load;
 pub mod progress;
 pub mod serve;
@@ -26,6 +27,10 @@ pub enum Command {
     /// Run the reference SSE server (GET /events, POST /publish) until Ctrl-C;
     /// prints its stream URL first.
     Serve(serve::Args),
+    /// Explain a stream (a file, `-`, or a parse case id): the reference
+    /// parser's steps, each with the standard's words, the buffers after it,
+    /// and what it dispatched.
+    Explain(explain::Args),
 }
 
 impl Command {
@@ -39,6 +44,7 @@ impl Command {
             Self::Check(args) => check::run(args),
             Self::Client(args) => client::run(args),
             Self::Serve(args) => serve::run(args),
+            Self::Explain(args) => explain::run(args),
         }
     }
 }

@@ -1,7 +1,8 @@
 //! report.html: one self-contained page (inline style and script, no
 //! external assets): the summary, filters by status and by id, every case
 //! that needs attention as an expandable entry (message, spec links, where
-//! expected and observed first part, hex views of the bytes served or sent,
+//! expected and observed first part, spec-impl's trace of the stream a failing
+//! parse case served (collapsed), hex views of the bytes served or sent,
 //! every long value as an excerpt: length, SHA-256, first and last bytes, hex
 //! around the first difference; expected and observed whole when short), and
 //! the passing and skipped cases one short row each. The script filters and
@@ -199,6 +200,15 @@ fn write_case(html: &mut String, case: &CaseReport, open: bool) {
             }
         }
         html.push_str("</pre>\n");
+    }
+    if let Some(trace) = super::expected_trace(case) {
+        let _ = writeln!(
+            html,
+            "<details class=\"trace\"><summary>What the standard does with these bytes (spec-impl's trace, \
+             <code>ssecheck explain {}</code>)</summary>\n<pre>{}</pre></details>",
+            text(&case.id),
+            text(trace.trim_end())
+        );
     }
     for (label, value) in [("Expected", &case.expected), ("Observed", &case.observed)] {
         for (path, bytes) in bodies(value) {

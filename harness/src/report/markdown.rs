@@ -1,6 +1,6 @@
 //! report.md: counts, then failures, warnings and information, each with what
 //! reproduces it (message, spec steps, where expected and observed first part,
-//! what was served, and every long value as an excerpt with its first
+//! what was served, spec-impl's trace of it for a failing parse case, and every long value as an excerpt with its first
 //! difference), then the passing cases by family and the skipped ones by
 //! reason. Expected and observed are shown whole only when short and without
 //! a first difference to show; report.json and report.html hold them.
@@ -123,6 +123,14 @@ fn write_case(md: &mut String, case: &CaseReport, links: &mut Links) {
     }
     if let Some(served) = case.expected.get("served").and_then(Value::as_array) {
         let _ = writeln!(md, "To reproduce, serve:\n\n{}\n", fenced("text", &served_script(served)));
+    }
+    if let Some(trace) = super::expected_trace(case) {
+        let _ = writeln!(
+            md,
+            "What the standard does with these bytes (spec-impl's trace, `ssecheck explain {}`):\n\n{}\n",
+            case.id,
+            fenced("text", trace.trim_end())
+        );
     }
     let long: Vec<(String, Shown)> = long_values(&case.expected, "expected")
         .into_iter()

@@ -556,6 +556,21 @@ pub fn rfc3339(time: std::time::SystemTime) -> String {
     format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}Z")
 }
 
+/// The most lines of spec-impl's trace a report shows for one case.
+const TRACE_LINES: usize = 12;
+/// The most bytes of spec-impl's trace a report shows for one case.
+const TRACE_BYTES: usize = 1000;
+
+/// For a failing parse case, spec-impl's compact trace of the stream it served (the
+/// expected side, derived from the case id, so report.json needs no field
+/// for it), bounded with a note of what was left out.
+fn expected_trace(case: &CaseReport) -> Option<String> {
+    if case.status != Status::Fail {
+        return None;
+    }
+    crate::explain::report_trace(&case.id, TRACE_LINES, TRACE_BYTES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
