@@ -7,14 +7,14 @@
 use std::cell::RefCell;
 use std::fmt::Write as _;
 use std::ops::Range;
-use std::rc::Rc;
 use std::sync::OnceLock;
 
 use spec_impl::trace::{Buffers, LineEnd, Step, Trace};
 use spec_impl::{EventStream, Observation, event_line};
 
-/// The four buffers after a step, owned.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The four buffers after a step, owned; `Default` is the stream's start
+/// (all four empty).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OwnedBuffers {
     /// The data buffer.
     pub data_buffer: String,
@@ -71,9 +71,9 @@ pub enum Entry {
 }
 
 /// The trace's receiver and the observation callback share the log.
-struct Recorder(Rc<RefCell<Vec<Entry>>>);
+struct Recorder<'a>(&'a RefCell<Vec<Entry>>);
 
-impl Trace for Recorder {
+impl Trace for Recorder<'_> {
     fn line(&mut self, line: &str, end: LineEnd) {
         self.0.borrow_mut().push(Entry::Line { text: line.to_owned(), end });
     }
@@ -86,8 +86,8 @@ impl Trace for Recorder {
 /// The trace of `bytes` fed as `reads` (consecutive ranges covering them),
 /// then finished.
 pub fn trace(bytes: &[u8], reads: &[Range<usize>]) -> Vec<Entry> {
-    let log = Rc::new(RefCell::new(Vec::new()));
-    let mut stream = EventStream::with_trace(Recorder(Rc::clone(&log)));
+    let log = RefCell::new(Vec::new());
+    let mut stream = EventStream::with_trace(Recorder(&log));
     for range in reads {
         let Some(read) = bytes.get(range.clone()) else { continue };
         log.borrow_mut().push(Entry::Read { range: range.clone(), bytes: read.to_vec() });
@@ -98,7 +98,7 @@ pub fn trace(bytes: &[u8], reads: &[Range<usize>]) -> Vec<Entry> {
     log.borrow_mut().push(Entry::End);
     stream.finish();
     drop(stream);
-    Rc::try_unwrap(log).map_or_else(|log| log.borrow().clone(), RefCell::into_inner)
+    log.into_inner()
 }
 
 /// Reads of `len` bytes cut at `points` (out-of-range and repeated points
@@ -197,13 +197,7 @@ pub fn to_compact_text(entries: &[Entry], reads: usize) -> String {
         writeln!(text, "{reads} read(s); per line: its steps, the buffers it changed, what it dispatched");
     let mut head: Option<String> = None;
     let mut steps: Vec<String> = Vec::new();
-    let empty = OwnedBuffers::from(Buffers {
-        data_buffer: "",
-        event_type_buffer: "",
-        last_event_id_buffer: "",
-        last_event_id_string: "",
-    });
-    let (mut before, mut after) = (empty.clone(), empty);
+    let (mut before, mut after) = (OwnedBuffers::default(), OwnedBuffers::default());
     let flush = |text: &mut String,
                  head: &mut Option<String>,
                  steps: &mut Vec<String>,
@@ -313,13 +307,9 @@ fn write_text_entry<'a>(text: &mut String, entry: &'a Entry, shown: &mut Option<
         }
         Entry::Step { step, buffers } => {
             let _ = writeln!(text, "    {step:?} {}: \"{}\"", step.key(), step.quote());
-            let initial = OwnedBuffers::from(Buffers {
-                data_buffer: "",
-                event_type_buffer: "",
-                last_event_id_buffer: "",
-                last_event_id_string: "",
-            });
-            if let Some(b) = buffers.as_ref().filter(|b| *b != shown.unwrap_or(&initial)) {
+            if let Some(b) =
+                buffers.as_ref().filter(|b| shown.map_or(**b != OwnedBuffers::default(), |s| *b != s))
+            {
                 *shown = Some(b);
                 let _ = writeln!(
                     text,
@@ -346,22 +336,7 @@ fn write_text_entry<'a>(text: &mut String, entry: &'a Entry, shown: &mut Option<
 /// The contract's event line of an observation.
 fn observation_line(observation: &Observation) -> String {
     let mut line = String::new();
-    match observation {
-        Observation::Event(event) => event_line::write_observation(
-            &mut line,
-            &spec_impl::ObservationRef::Event {
-                r#type: &event.r#type,
-                data: &event.data,
-                last_event_id: &event.last_event_id,
-            },
-        ),
-        Observation::Comment(comment) => {
-            event_line::write_observation(&mut line, &spec_impl::ObservationRef::Comment(comment));
-        }
-        Observation::Retry(ms) => {
-            event_line::write_observation(&mut line, &spec_impl::ObservationRef::Retry(*ms))
-        }
-    }
+    event_line::write_observation(&mut line, &observation.into());
     line
 }
 
@@ -439,16 +414,7 @@ fn hex(bytes: &[u8]) -> String {
 /// characters as `\u{…}`; cut after `limit` characters with how many bytes
 /// were left out.
 pub fn escape(text: &str, limit: usize) -> String {
-    let mut out = String::from("\"");
-    for (shown, (at, c)) in text.char_indices().enumerate() {
-        if shown == limit {
-            let _ = write!(out, "\"… ({} more bytes)", text.len() - at);
-            return out;
-        }
-        escape_char(&mut out, c);
-    }
-    out.push('"');
-    out
+    escape_bytes(text.as_bytes(), limit)
 }
 
 fn escape_char(out: &mut String, c: char) {

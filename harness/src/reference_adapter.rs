@@ -166,14 +166,7 @@ where
                 Action::SetReadyState(state) => ready_state = state,
                 Action::FireOpen => lines.push_str(event_line::OPEN),
                 Action::FireError => event_line::write_error(&mut lines, ready_state),
-                Action::Dispatch(event) => event_line::write_observation(
-                    &mut lines,
-                    &ObservationRef::Event {
-                        r#type: &event.r#type,
-                        data: &event.data,
-                        last_event_id: &event.last_event_id,
-                    },
-                ),
+                Action::Dispatch(event) => event_line::write_observation(&mut lines, &(&event).into()),
                 Action::SetReconnectionTime(ms) => {
                     event_line::write_observation(&mut lines, &ObservationRef::Retry(ms));
                 }

@@ -61,6 +61,24 @@ impl ObservationRef<'_> {
     }
 }
 
+impl<'a> From<&'a Observation> for ObservationRef<'a> {
+    /// A borrowed view of an owned observation ([`ObservationRef::to_owned`]'s
+    /// inverse).
+    fn from(observation: &'a Observation) -> Self {
+        match observation {
+            Observation::Event(event) => event.into(),
+            Observation::Comment(text) => Self::Comment(text),
+            Observation::Retry(ms) => Self::Retry(*ms),
+        }
+    }
+}
+
+impl<'a> From<&'a MessageEvent> for ObservationRef<'a> {
+    fn from(event: &'a MessageEvent) -> Self {
+        Self::Event { r#type: &event.r#type, data: &event.data, last_event_id: &event.last_event_id }
+    }
+}
+
 /// An event stream being parsed: bytes in, [`Observation`]s out.
 ///
 /// `T` receives the step trace ([`crate::trace`]); the default, [`NoTrace`],

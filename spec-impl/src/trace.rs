@@ -374,6 +374,15 @@ mod tests {
     }
 
     #[test]
+    fn an_owned_observation_borrows_back_as_what_it_was() {
+        let (_, observed) = run(&[b": c\nretry: 5\nevent: e\nid: i\ndata: d\n\n"]);
+        assert_eq!(observed.len(), 3);
+        for observation in &observed {
+            assert_eq!(&crate::ObservationRef::from(observation).to_owned(), observation);
+        }
+    }
+
+    #[test]
     fn line_ends_are_named_as_the_standard_writes_them() {
         assert_eq!([LineEnd::Lf, LineEnd::Cr, LineEnd::CrLf].map(LineEnd::name), ["LF", "CR", "CRLF"]);
     }
