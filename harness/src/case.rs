@@ -62,6 +62,11 @@ pub enum Capability {
     /// Optional (`--capability restart`): the stdin line `restart` drops the
     /// connection and reconnects at once.
     Restart,
+    /// A server's replay of what a subscriber missed, after `Last-Event-ID`
+    /// (`--resume` declares it: the standard does not require it).
+    Resume,
+    /// A quiet period to hold the stream through (`--idle SECS` asks for it).
+    Idle,
 }
 
 /// The optional capabilities of ../shared/contracts.md section 3 that have
@@ -90,6 +95,8 @@ impl Capability {
             Self::MethodBody => "method-body",
             Self::ReadTimeout => "read-timeout",
             Self::Restart => "restart",
+            Self::Resume => "resume",
+            Self::Idle => "idle",
         }
     }
 

@@ -12,7 +12,7 @@ use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use tokio::io::{AsyncRead, AsyncWrite};
-use tokio::net::TcpStream;
+use tokio::net::{TcpSocket, TcpStream};
 
 use crate::tls::{self, Trust};
 
@@ -104,6 +104,9 @@ pub struct Client {
     /// The rustls configuration, made on the first https request (reading
     /// the platform's roots is not free, and a plain-http run needs none).
     tls: Arc<OnceLock<Result<Arc<rustls::ClientConfig>, String>>>,
+    /// `SO_RCVBUF` of each connection, set before connecting (a subscriber
+    /// that stops reading then fills its window quickly).
+    receive_buffer: Option<u32>,
 }
 
 /// What the TLS handshake settled.
@@ -216,7 +219,15 @@ pub async fn open(
 impl Client {
     /// A client that connects as `transport` says.
     pub fn new(transport: Transport) -> Self {
-        Self { transport, tls: Arc::default() }
+        Self { transport, tls: Arc::default(), receive_buffer: None }
+    }
+
+    /// The same client, its connections made with a receive buffer of
+    /// about `bytes` (the kernel rounds it), so a body left unread stops
+    /// the server's writes after little data.
+    #[must_use]
+    pub fn with_receive_buffer(&self, bytes: u32) -> Self {
+        Self { receive_buffer: Some(bytes), ..self.clone() }
     }
 
     /// How it connects.
@@ -250,7 +261,7 @@ impl Client {
     ) -> Result<(Box<dyn Io>, Option<TlsInfo>, bool), HttpError> {
         let target = url.authority();
         let deadline = tokio::time::Instant::now() + timeout;
-        let stream = tokio::time::timeout_at(deadline, TcpStream::connect((url.host.as_str(), url.port)))
+        let stream = tokio::time::timeout_at(deadline, self.tcp(url))
             .await
             .map_err(|_| HttpError::Connect(target.clone(), format!("no connection within {timeout:?}")))?
             .map_err(|error| HttpError::Connect(target.clone(), error.to_string()))?;
@@ -289,6 +300,23 @@ impl Client {
             alpn: alpn.clone(),
         };
         Ok((Box::new(stream), Some(info), alpn.as_deref() == Some("h2")))
+    }
+
+    /// A TCP connection to `url`'s host, with the receive buffer asked for.
+    async fn tcp(&self, url: &Url) -> std::io::Result<TcpStream> {
+        let Some(size) = self.receive_buffer else {
+            return TcpStream::connect((url.host.as_str(), url.port)).await;
+        };
+        let mut last = None;
+        for addr in tokio::net::lookup_host((url.host.as_str(), url.port)).await? {
+            let socket = if addr.is_ipv4() { TcpSocket::new_v4()? } else { TcpSocket::new_v6()? };
+            socket.set_recv_buffer_size(size)?;
+            match socket.connect(addr).await {
+                Ok(stream) => return Ok(stream),
+                Err(error) => last = Some(error),
+            }
+        }
+        Err(last.unwrap_or_else(|| std::io::Error::other("the host has no address")))
     }
 
     /// Sends a request and waits for the response head, within `timeout`

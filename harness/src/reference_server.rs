@@ -34,7 +34,8 @@ pub const MAX_PUBLISH_BODY: usize = 8 * 1024 * 1024;
 /// How the server behaves.
 #[derive(Debug, Clone)]
 pub struct Config {
-    /// A comment is sent when a stream has been idle this long.
+    /// A comment is sent when a stream has been idle this long;
+    /// `Duration::ZERO`: never (to stage what an idle timeout does).
     pub heartbeat: Duration,
     /// Events kept for `Last-Event-ID` replay.
     pub history: usize,
@@ -48,6 +49,10 @@ pub struct Config {
     /// Every request must carry `Authorization: Bearer <token>`; others get
     /// 401.
     pub bearer_token: Option<String>,
+    /// Compresses a stream with gzip when its request accepts gzip, flushing
+    /// the compressor after every write, as a compressing server must for
+    /// events to arrive when sent.
+    pub gzip: bool,
 }
 
 impl Default for Config {
@@ -59,6 +64,7 @@ impl Default for Config {
             x_accel_buffering_no: true,
             tls: None,
             bearer_token: None,
+            gzip: false,
         }
     }
 }
@@ -107,7 +113,32 @@ pub struct Flaws {
     /// The data is written JSON-encoded (`data: "hello"`), as helper
     /// libraries that serialise every payload do.
     pub json_encoded_data: bool,
+    /// Events go through a writer that is flushed only when
+    /// [`HELD_UP_TO`] bytes have gathered or by a [`FLUSH_EVERY`] timer: an
+    /// event published alone waits (the connect comment is flushed).
+    pub unflushed_writer: bool,
+    /// With [`Config::gzip`]: the compressor is not flushed after each
+    /// write, only when its output reaches [`HELD_UP_TO`] bytes or by the
+    /// [`FLUSH_EVERY`] timer.
+    pub gzip_unflushed: bool,
+    /// Publishing hands the event to each stream's bounded queue in turn,
+    /// awaiting each: one subscriber that stops reading stalls the publish
+    /// request and every subscriber after it.
+    pub sequential_broadcast: bool,
+    /// A reconnection with `Last-Event-ID` replays from the event with that
+    /// id, not after it: one event too many.
+    pub replay_one_too_many: bool,
+    /// Ends a stream after this long without a byte written, as a proxy's
+    /// idle timeout does (with `heartbeat` zero, to stage idle survival).
+    pub idle_cut: Option<Duration>,
 }
+
+/// The most bytes `unflushed_writer` and `gzip_unflushed` hold.
+pub const HELD_UP_TO: usize = 8 * 1024;
+/// How often `unflushed_writer` and `gzip_unflushed` flush what they hold.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(2);
+/// The bounded queue of each stream with `sequential_broadcast`.
+const SEQUENTIAL_QUEUE: usize = 16;
 
 /// With `lossy_streams` or `swapped_streams`, the streams they affect: one
 /// in this many, by the order they were opened.
@@ -140,6 +171,9 @@ struct State {
     live: broadcast::Sender<Arc<Published>>,
     /// The history; also the lock that orders publishing.
     history: Mutex<VecDeque<Arc<Published>>>,
+    /// With `sequential_broadcast`: each open stream's queue, in the order
+    /// they opened.
+    queues: Mutex<Vec<mpsc::Sender<Arc<Published>>>>,
     next_seq: std::sync::atomic::AtomicU64,
     /// Streams opened so far (for the per-stream flaws).
     next_stream: std::sync::atomic::AtomicU64,
@@ -179,6 +213,7 @@ impl ReferenceServer {
             config,
             live,
             history: Mutex::default(),
+            queues: Mutex::default(),
             next_seq: 0.into(),
             next_stream: 0.into(),
         });
@@ -265,13 +300,22 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
     let x_accel_buffering_no = state.config.x_accel_buffering_no;
     let last_event_id =
         request.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let gzip = state.config.gzip && accepts_gzip(request);
     // Subscribe before reading the history, so nothing falls between the two.
-    let mut live = state.live.subscribe();
+    let mut live = if flaws.sequential_broadcast {
+        let (sender, queue) = mpsc::channel(SEQUENTIAL_QUEUE);
+        state.queues.lock().unwrap_or_else(PoisonError::into_inner).push(sender);
+        Live::Queue(queue)
+    } else {
+        Live::Broadcast(state.live.subscribe())
+    };
     let replay: Vec<Arc<Published>> = match &last_event_id {
         Some(id) => {
             let history = state.history.lock().unwrap_or_else(PoisonError::into_inner);
+            // The events after the one with that id (the flaw: from it).
+            let after = usize::from(!flaws.replay_one_too_many);
             match history.iter().rposition(|p| p.id.as_deref() == Some(id.as_str())) {
-                Some(position) => history.iter().skip(position + 1).cloned().collect(),
+                Some(position) => history.iter().skip(position + after).cloned().collect(),
                 None => Vec::new(),
             }
         }
@@ -284,13 +328,13 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
     tokio::spawn(async move {
         // With the per-stream flaws: live events so far, and one held back.
         let (mut live_events, mut held) = (0u64, None::<Arc<Published>>);
-        let mut sink = Sink { frames, buffered: flaws.buffered.then(Vec::new), latin1: flaws.latin1 };
+        let mut sink = Sink::new(frames, flaws, gzip);
         // Something at once: clients and proxies see the stream is alive.
         let mut hello = String::from(": ssecheck reference server\n");
         if flaws.retry_with_units {
             hello.push_str("retry: 3000ms\n\n");
         }
-        if !sink.send(hello.as_bytes()).await {
+        if !sink.send(hello.as_bytes()).await || !sink.flush().await {
             return;
         }
         let replayed = replay.last().map(|p| p.seq);
@@ -300,8 +344,13 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
             }
         }
         loop {
-            match tokio::time::timeout(heartbeat, live.recv()).await {
-                Ok(Ok(published)) => {
+            let wake = sink.wake(heartbeat, flaws.idle_cut);
+            let next = tokio::select! {
+                next = live.recv() => Some(next),
+                () = sleep_until(wake) => None,
+            };
+            match next {
+                Some(Next::Event(published)) => {
                     // Events published between subscribing and replaying were
                     // replayed already.
                     if replayed.is_some_and(|seq| published.seq <= seq) {
@@ -326,13 +375,20 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
                 }
                 // Too slow to keep up: end the stream; the client reconnects
                 // with Last-Event-ID and gets the rest from the history.
-                Ok(Err(broadcast::error::RecvError::Lagged(_) | broadcast::error::RecvError::Closed)) => {
-                    return;
-                }
-                Err(_) => {
-                    let idle = held.take().map_or(Bytes::from_static(b":\n"), |first| first.bytes.clone());
-                    if !sink.send(&idle).await {
+                Some(Next::Ended) => return,
+                None => {
+                    if flaws.idle_cut.is_some_and(|cut| sink.last_write.elapsed() >= cut) {
                         return;
+                    }
+                    if sink.flush_due() && !sink.flush().await {
+                        return;
+                    }
+                    if !heartbeat.is_zero() && sink.last_write.elapsed() >= heartbeat {
+                        let idle =
+                            held.take().map_or(Bytes::from_static(b":\n"), |first| first.bytes.clone());
+                        if !sink.send(&idle).await {
+                            return;
+                        }
                     }
                 }
             }
@@ -350,22 +406,104 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
         // Tells nginx and similar proxies not to buffer the stream.
         headers.insert("x-accel-buffering", "no".parse().expect("a valid value"));
     }
+    if gzip {
+        headers.insert("content-encoding", "gzip".parse().expect("a valid value"));
+        headers.insert("vary", "accept-encoding".parse().expect("a valid value"));
+    }
     headers.insert("access-control-allow-origin", "*".parse().expect("a valid value"));
     response
 }
 
-/// Where a stream's bytes go: straight to the client, or (flawed) into a
-/// buffer, or (flawed) through a Latin-1 encoder.
+/// Whether the request's Accept-Encoding lists gzip (with a q above 0).
+fn accepts_gzip<B>(request: &Request<B>) -> bool {
+    request.headers().get_all("accept-encoding").iter().filter_map(|v| v.to_str().ok()).any(|value| {
+        value.split(',').any(|coding| {
+            let mut parts = coding.split(';').map(str::trim);
+            parts.next().is_some_and(|name| name.eq_ignore_ascii_case("gzip"))
+                && !parts.any(|p| p.replace(' ', "").eq_ignore_ascii_case("q=0"))
+        })
+    })
+}
+
+async fn sleep_until(wake: Option<tokio::time::Instant>) {
+    match wake {
+        Some(wake) => tokio::time::sleep_until(wake).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Where a stream's live events come from: the broadcast every stream
+/// shares, or (`sequential_broadcast`) a queue of its own.
+enum Live {
+    Broadcast(broadcast::Receiver<Arc<Published>>),
+    Queue(mpsc::Receiver<Arc<Published>>),
+}
+
+/// What [`Live::recv`] gives.
+enum Next {
+    Event(Arc<Published>),
+    /// Lagged behind the broadcast, or the server is gone.
+    Ended,
+}
+
+impl Live {
+    async fn recv(&mut self) -> Next {
+        match self {
+            Self::Broadcast(live) => live.recv().await.map_or(Next::Ended, Next::Event),
+            Self::Queue(queue) => queue.recv().await.map_or(Next::Ended, Next::Event),
+        }
+    }
+}
+
+/// Where a stream's bytes go: straight to the client, or through a gzip
+/// encoder, or (flawed) into a buffer or through a Latin-1 encoder.
 struct Sink {
     frames: mpsc::Sender<Bytes>,
     buffered: Option<Vec<u8>>,
     latin1: bool,
+    gzip: Option<flate2::write::GzEncoder<Vec<u8>>>,
+    /// `unflushed_writer`, `gzip_unflushed`: output is held until
+    /// [`HELD_UP_TO`] bytes or the [`FLUSH_EVERY`] timer.
+    holds: bool,
+    held: Vec<u8>,
+    /// When the oldest held byte was written.
+    held_since: Option<tokio::time::Instant>,
+    /// When bytes last went to the client (or were held for it).
+    last_write: tokio::time::Instant,
 }
 
 impl Sink {
+    fn new(frames: mpsc::Sender<Bytes>, flaws: Flaws, gzip: bool) -> Self {
+        Self {
+            frames,
+            buffered: flaws.buffered.then(Vec::new),
+            latin1: flaws.latin1,
+            gzip: gzip.then(|| flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())),
+            holds: flaws.unflushed_writer || gzip && flaws.gzip_unflushed,
+            held: Vec::new(),
+            held_since: None,
+            last_write: tokio::time::Instant::now(),
+        }
+    }
+
+    /// When the stream task must wake without an event: the next heartbeat,
+    /// the held bytes' flush, the idle cut.
+    fn wake(&self, heartbeat: Duration, idle_cut: Option<Duration>) -> Option<tokio::time::Instant> {
+        let heartbeat = (!heartbeat.is_zero()).then(|| self.last_write + heartbeat);
+        let flush = self.held_since.map(|since| since + FLUSH_EVERY);
+        let cut = idle_cut.map(|cut| self.last_write + cut);
+        [heartbeat, flush, cut].into_iter().flatten().min()
+    }
+
+    fn flush_due(&self) -> bool {
+        self.held_since.is_some_and(|since| since.elapsed() >= FLUSH_EVERY)
+    }
+
     /// Sends `bytes`; false once the client is gone.
     async fn send(&mut self, bytes: &[u8]) -> bool {
-        let bytes = if self.latin1 {
+        use std::io::Write as _;
+        self.last_write = tokio::time::Instant::now();
+        let mut bytes = if self.latin1 {
             String::from_utf8_lossy(bytes)
                 .chars()
                 .map(|c| u8::try_from(u32::from(c)).unwrap_or(b'?'))
@@ -373,17 +511,44 @@ impl Sink {
         } else {
             bytes.to_vec()
         };
-        match &mut self.buffered {
-            Some(buffer) => {
-                buffer.extend_from_slice(&bytes);
-                if buffer.len() < 64 * 1024 {
-                    return !self.frames.is_closed();
-                }
-                let full = std::mem::take(buffer);
-                self.frames.send(Bytes::from(full)).await.is_ok()
+        if let Some(buffer) = &mut self.buffered {
+            buffer.extend_from_slice(&bytes);
+            if buffer.len() < 64 * 1024 {
+                return !self.frames.is_closed();
             }
-            None => self.frames.send(Bytes::from(bytes)).await.is_ok(),
+            bytes = std::mem::take(buffer);
         }
+        if let Some(encoder) = &mut self.gzip {
+            // Writing to a Vec cannot fail.
+            let _ = encoder.write_all(&bytes);
+            if !self.holds {
+                let _ = encoder.flush();
+            }
+            bytes = std::mem::take(encoder.get_mut());
+        }
+        if self.holds {
+            self.held.extend_from_slice(&bytes);
+            if self.held.len() < HELD_UP_TO {
+                self.held_since.get_or_insert_with(tokio::time::Instant::now);
+                return !self.frames.is_closed();
+            }
+            self.held_since = None;
+            bytes = std::mem::take(&mut self.held);
+        }
+        bytes.is_empty() || self.frames.send(Bytes::from(bytes)).await.is_ok()
+    }
+
+    /// Sends what the writer holds; false once the client is gone.
+    async fn flush(&mut self) -> bool {
+        use std::io::Write as _;
+        if let Some(encoder) = &mut self.gzip {
+            let _ = encoder.flush();
+            let more = std::mem::take(encoder.get_mut());
+            self.held.extend_from_slice(&more);
+        }
+        self.held_since = None;
+        let bytes = std::mem::take(&mut self.held);
+        bytes.is_empty() || self.frames.send(Bytes::from(bytes)).await.is_ok()
     }
 }
 
@@ -403,7 +568,7 @@ async fn publish(state: &Arc<State>, request: Request<Incoming>) -> Response<Bod
             return text(StatusCode::UNPROCESSABLE_ENTITY, &format!("cannot be sent as an event: {error}"));
         }
     };
-    {
+    let published = {
         // One lock orders the history and the live send alike.
         let mut history = state.history.lock().unwrap_or_else(PoisonError::into_inner);
         let seq = state.next_seq.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -412,8 +577,20 @@ async fn publish(state: &Arc<State>, request: Request<Incoming>) -> Response<Bod
         while history.len() > state.config.history {
             history.pop_front();
         }
-        // No subscriber is not an error: the event is in the history.
-        let _ = state.live.send(published);
+        if !state.config.flaws.sequential_broadcast {
+            // No subscriber is not an error: the event is in the history.
+            let _ = state.live.send(published);
+            return text(StatusCode::ACCEPTED, "published");
+        }
+        published
+    };
+    // The flaw: each stream's queue in turn, awaiting each (a full one
+    // holds up the request and every stream after it).
+    let queues = state.queues.lock().unwrap_or_else(PoisonError::into_inner).clone();
+    for queue in queues {
+        if queue.send(published.clone()).await.is_err() {
+            state.queues.lock().unwrap_or_else(PoisonError::into_inner).retain(|q| !q.same_channel(&queue));
+        }
     }
     text(StatusCode::ACCEPTED, "published")
 }

@@ -36,6 +36,8 @@ fn options(server: &ReferenceServer) -> Options {
         max_bytes: 1024 * 1024,
         timeout: Duration::from_secs(5),
         load: Some(load_options()),
+        resume: true,
+        idle: Some(Duration::from_secs(1)),
         ..Options::default()
     }
 }

@@ -103,6 +103,24 @@ pub struct Args {
     /// With --server: seconds of silence on the stream that earn a warning.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     heartbeat_limit: f64,
+    /// With --server: milliseconds an event published alone may take to
+    /// reach a subscriber (server.delivery.*, server.slow-consumer.others);
+    /// one that waits longer was held back by a buffer, and the finding says
+    /// for how long and how much more traffic pushed it out.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    latency_limit: u64,
+    /// With --server and --publish: the server replays, after a reconnection
+    /// with Last-Event-ID, the events the subscriber missed (the standard
+    /// leaves that to the server): check it does so exactly once, in order
+    /// (server.resume.*; skipped without this flag).
+    #[arg(long)]
+    resume: bool,
+    /// With --server: hold one stream open through SECS of quiet with
+    /// nothing published (server.idle.survival): a cut says how and when, and
+    /// the heartbeat interval that would have kept it. Use 60 or more to
+    /// meet common proxy and load-balancer timeouts; skipped without it.
+    #[arg(long, value_name = "SECS")]
+    idle: Option<f64>,
     #[command(flatten)]
     load: super::load::LoadArgs,
     /// Client mode: serve every case over HTTP/2 only (h2c with prior
@@ -210,6 +228,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (args.timeout, "--timeout"),
         (args.duration, "--duration"),
         (args.heartbeat_limit, "--heartbeat-limit"),
+        (args.idle.unwrap_or(1.0), "--idle"),
     ] {
         if !(value.is_finite() && value > 0.0) {
             bail!("{flag} must be a positive number of seconds");
@@ -420,6 +439,11 @@ fn check_server(
         heartbeat_limit: Duration::from_secs_f64(args.heartbeat_limit),
         transport: server_transport(args)?,
         request: stream_request(args)?,
+        latency_limit: Duration::from_millis(args.latency_limit.max(1)),
+        resume: args.resume,
+        idle: args.idle.map(Duration::from_secs_f64),
+        cases: args.cases.clone(),
+        skips: args.skips.clone(),
         ..server_mode::Options::default()
     };
     // Raises the open-file limit for the load test, before any case. The
@@ -481,6 +505,8 @@ fn self_check(args: &Args) -> anyhow::Result<Vec<Run>> {
         }
         let mut reference = args.clone();
         reference.publish = Some(server.publish_url());
+        // It replays what a reconnecting subscriber missed.
+        reference.resume = true;
         reference.load = args.load.for_self_check();
         let run =
             check_server(&reference, &server.events_url(), &server.events_url(), &out.join("server"), None)?;

@@ -22,9 +22,14 @@ pub struct Args {
     /// The address to listen on (port 0 picks a free port).
     #[arg(long, default_value = "127.0.0.1:0")]
     addr: SocketAddr,
-    /// Seconds of idleness after which a heartbeat comment is sent.
+    /// Seconds of idleness after which a heartbeat comment is sent; 0 sends
+    /// none (to see what a proxy's idle timeout does: `check --idle`).
     #[arg(long, value_name = "SECS", default_value_t = 15)]
     heartbeat: u64,
+    /// Compress a stream with gzip when its request accepts gzip, flushing
+    /// the compressor after every event (so events still arrive when sent).
+    #[arg(long)]
+    gzip: bool,
     /// Events kept for Last-Event-ID replay.
     #[arg(long, value_name = "N", default_value_t = 1024)]
     history: usize,
@@ -59,7 +64,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         None
     };
     let config = Config {
-        heartbeat: Duration::from_secs(args.heartbeat.max(1)),
+        heartbeat: Duration::from_secs(args.heartbeat),
+        gzip: args.gzip,
         history: args.history,
         tls,
         bearer_token,

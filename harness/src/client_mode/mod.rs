@@ -313,6 +313,8 @@ fn need_name(need: Need) -> &'static str {
         Need::Retry => "--no-retry",
         Need::Publish => "no --publish",
         Need::Subscribers => "no --subscribers",
+        Need::Resume => "no --resume",
+        Need::Idle => "no --idle",
         Need::Headers
         | Need::InitialLastEventId
         | Need::Close

@@ -34,9 +34,14 @@
 //! (the other's sentinel stalls).
 
 pub use crate::http_client as http;
+pub mod content_coding;
+pub mod delivery;
+pub mod idle;
 pub mod load;
 pub mod passive;
+pub mod resume;
 pub mod round_trip;
+pub mod slow_consumer;
 pub mod stream_grammar;
 pub mod transport;
 
@@ -99,6 +104,10 @@ pub fn checks() -> Vec<Check> {
     checks.extend(transport::CHECKS);
     checks.extend([HTTP_HEAD, HTTP_OPTIONS, HTTP_CORS]);
     checks.extend(round_trip::checks());
+    checks.extend(delivery::CHECKS);
+    checks.extend(slow_consumer::CHECKS);
+    checks.extend(resume::CHECKS);
+    checks.extend(idle::CHECKS);
     checks.extend(load::CHECKS);
     checks
 }
@@ -189,6 +198,24 @@ pub struct Options {
     pub request: StreamRequest,
     /// The load test (`--subscribers N`), run after the other checks.
     pub load: Option<load::Options>,
+    /// An event published alone that takes longer than this to arrive
+    /// earns a warning (`--latency-limit`).
+    pub latency_limit: Duration,
+    /// The server replays missed events after `Last-Event-ID` (`--resume`).
+    pub resume: bool,
+    /// The quiet period of the idle check (`--idle SECS`).
+    pub idle: Option<Duration>,
+    /// Case-id prefixes to run (all when empty), as `--case` gives them.
+    pub cases: Vec<String>,
+    /// Case-id prefixes not to run, as `--skip` gives them.
+    pub skips: Vec<String>,
+}
+
+impl Options {
+    /// Whether any of `checks` is selected: the others' work is not done.
+    pub fn runs(&self, checks: &[Check]) -> bool {
+        checks.iter().any(|check| crate::registry::selected(check.id, &self.cases, &self.skips))
+    }
 }
 
 impl Default for Options {
@@ -204,6 +231,11 @@ impl Default for Options {
             transport: http::Transport::default(),
             request: StreamRequest::default(),
             load: None,
+            latency_limit: Duration::from_secs(1),
+            resume: false,
+            idle: None,
+            cases: Vec::new(),
+            skips: Vec::new(),
         }
     }
 }
@@ -376,13 +408,37 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
     let url = capture.final_url.clone();
     findings.extend(transport::check(&requests, &url, &capture, options.timeout).await);
     findings.extend(http_info(&requests, &url, options.timeout, &capture).await);
+    let (limit, timeout) = (options.latency_limit, options.timeout);
     match &publish {
-        Some(publish) => findings.extend(round_trip::check(&requests, &url, publish, options.timeout).await),
-        None => findings.extend(
-            round_trip::checks()
-                .iter()
-                .map(|check| Finding::skipped(check, "needs a publish endpoint (--publish URL)".to_owned())),
-        ),
+        Some(publish) => {
+            if options.runs(&round_trip::checks()) {
+                findings.extend(round_trip::check(&requests, &url, publish, timeout).await);
+            }
+            if options.runs(&delivery::CHECKS) {
+                findings.extend(delivery::check(&requests, &url, publish, limit, timeout).await);
+            }
+            // After the others: a server it stalls may stay stalled.
+            if options.runs(&resume::CHECKS) {
+                findings.extend(resume::check(&requests, &url, publish, options.resume, timeout).await);
+            }
+            if options.runs(&slow_consumer::CHECKS) {
+                findings.extend(slow_consumer::check(&requests, &url, publish, limit, timeout).await);
+            }
+        }
+        None => {
+            let active = [round_trip::checks(), delivery::CHECKS.to_vec(), slow_consumer::CHECKS.to_vec()];
+            findings.extend(
+                active.iter().flatten().map(|check| {
+                    Finding::skipped(check, "needs a publish endpoint (--publish URL)".to_owned())
+                }),
+            );
+            findings.extend(resume::CHECKS.iter().map(|check| {
+                Finding::skipped(check, "needs a publish endpoint (--publish URL) and --resume".to_owned())
+            }));
+        }
+    }
+    if options.runs(&idle::CHECKS) {
+        findings.extend(idle::check(&requests, &url, publish.as_ref(), options.idle, timeout).await);
     }
     findings.extend(load::check(&requests, &url, publish.as_ref(), options).await);
     Ok(Outcome { findings, transport: Some(transport::summary(&requests, &capture)) })

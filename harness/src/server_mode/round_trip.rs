@@ -13,6 +13,7 @@ use serde_json::{Value, json};
 use spec_impl::{EventStream, ObservationRef};
 use tokio::sync::mpsc;
 
+use super::content_coding::Decoder;
 use super::http::{self, Url};
 use super::stream_grammar::{self, FlawedLine, LineFlaw, Lines, Offending};
 use super::{Check, Finding, Requests, http_error, seconds};
@@ -211,7 +212,7 @@ fn expected_event(payload: &Value, last_event_id: &str) -> Option<Value> {
 }
 
 /// An event's data, or the string it JSON-encodes if it is one.
-fn plain_data(event: &Value) -> String {
+pub(super) fn plain_data(event: &Value) -> String {
     let data = event["data"].as_str().unwrap_or_default();
     match serde_json::from_str::<Value>(data) {
         Ok(Value::String(inner)) => inner,
@@ -239,8 +240,8 @@ fn json_encoded(got: &[Value], want: &[Value]) -> bool {
 /// What a subscriber's reader reports, in stream order.
 #[derive(Debug)]
 enum Arrival {
-    /// An event was dispatched (its contract event line).
-    Event(Value),
+    /// An event was dispatched (its contract event line), and when.
+    Event(Value, Instant),
     /// A `retry` field set the reconnection time to this many milliseconds.
     Retry(u64),
     /// A line clients read otherwise than the server meant.
@@ -249,9 +250,9 @@ enum Arrival {
 
 /// What arrived before a sentinel: what the publish before it delivered.
 #[derive(Debug, Default)]
-struct Delivered {
+pub(super) struct Delivered {
     /// The events (the first 64).
-    events: Vec<Value>,
+    pub(super) events: Vec<Value>,
     /// Every reconnection time a `retry` field set.
     retries: Vec<u64>,
     /// The first flawed lines.
@@ -263,8 +264,8 @@ struct Delivered {
 impl Delivered {
     fn take(&mut self, arrival: Arrival) {
         match arrival {
-            Arrival::Event(event) if self.events.len() < 64 => self.events.push(event),
-            Arrival::Event(_) => {}
+            Arrival::Event(event, _) if self.events.len() < 64 => self.events.push(event),
+            Arrival::Event(..) => {}
             Arrival::Retry(ms) if self.retries.len() < 64 => self.retries.push(ms),
             Arrival::Retry(_) => {}
             Arrival::Flawed(line) if self.flawed.len() < FLAWED_LINES_KEPT => self.flawed.push(line),
@@ -275,16 +276,28 @@ impl Delivered {
 
 /// Why the sentinel did not come: what came before it, and whether the
 /// stream ended (rather than the wait running out).
-struct Stalled {
-    delivered: Delivered,
-    ended: bool,
+pub(super) struct Stalled {
+    pub(super) delivered: Delivered,
+    pub(super) ended: bool,
+}
+
+/// What [`Subscriber::next_event`] gives.
+#[derive(Debug)]
+pub(super) enum NextEvent {
+    /// An event (its event line) and when it arrived.
+    Event(Value, Instant),
+    /// The stream ended (or could not be read on).
+    Ended,
+    /// The deadline passed first.
+    Waited,
 }
 
 /// Every flawed line one subscriber read, by flaw.
 type Tally = Arc<Mutex<BTreeMap<LineFlaw, Offending>>>;
 
-/// A stream held open and decoded by spec-impl.
-struct Subscriber {
+/// A stream held open and decoded by spec-impl (its Content-Encoding
+/// undone first).
+pub(super) struct Subscriber {
     arrivals: mpsc::Receiver<Arrival>,
     /// Every flawed line since it opened, for the stream cases.
     tally: Tally,
@@ -292,16 +305,23 @@ struct Subscriber {
 }
 
 impl Subscriber {
-    async fn open(
+    pub(super) async fn open(
         requests: &Requests,
         url: &Url,
         extra: &[(String, String)],
         timeout: Duration,
     ) -> Result<Self, String> {
-        let mut opened = requests.stream(url, extra, timeout).await.map_err(|e| http_error(&e))?;
+        let opened = requests.stream(url, extra, timeout).await.map_err(|e| http_error(&e))?;
+        Self::reading(opened)
+    }
+
+    /// Reads a stream that answered (`Err` unless with 200 in a coding it
+    /// can undo).
+    pub(super) fn reading(mut opened: http::Opened) -> Result<Self, String> {
         if opened.status != 200 {
             return Err(format!("the stream answered status {}", opened.status));
         }
+        let mut decoder = Decoder::for_codings(&opened.header_values("content-encoding"))?;
         let (sender, arrivals) = mpsc::channel(EVENTS_IN_FLIGHT);
         let tally = Tally::default();
         let reader_tally = tally.clone();
@@ -317,6 +337,11 @@ impl Subscriber {
             loop {
                 let far = Instant::now() + Duration::from_secs(3600);
                 let Some(Ok(Some(chunk))) = opened.next_chunk(far).await else {
+                    return;
+                };
+                // A body not in its coding ends the reading: what was
+                // expected then does not arrive, and the wait says so.
+                let Ok(chunk) = decoder.decode(&chunk) else {
                     return;
                 };
                 pending += chunk.len();
@@ -337,6 +362,7 @@ impl Subscriber {
                             };
                             arrived.push(Arrival::Event(
                                 json!({"type": r#type, "data": data, "lastEventId": last_event_id}),
+                                Instant::now(),
                             ));
                         }
                         ObservationRef::Retry(ms) => arrived.push(Arrival::Retry(ms)),
@@ -347,7 +373,7 @@ impl Subscriber {
                     stream.feed_with(b"\n", &mut observe);
                 });
                 for arrival in arrived {
-                    if matches!(arrival, Arrival::Event(_)) {
+                    if matches!(arrival, Arrival::Event(..)) {
                         pending = 0;
                     }
                     if sender.send(arrival).await.is_err() {
@@ -364,8 +390,21 @@ impl Subscriber {
         Ok(Self { arrivals, tally, _reader: reader })
     }
 
+    /// The next event within `deadline`, and when it arrived; retries and
+    /// flawed lines are passed over.
+    pub(super) async fn next_event(&mut self, deadline: Instant) -> NextEvent {
+        loop {
+            match tokio::time::timeout_at(deadline.into(), self.arrivals.recv()).await {
+                Ok(Some(Arrival::Event(event, at))) => return NextEvent::Event(event, at),
+                Ok(Some(_)) => {}
+                Ok(None) => return NextEvent::Ended,
+                Err(_) => return NextEvent::Waited,
+            }
+        }
+    }
+
     /// Forgets what arrived so far (what the server sends on connecting).
-    fn drain(&mut self) {
+    pub(super) fn drain(&mut self) {
         while self.arrivals.try_recv().is_ok() {}
     }
 
@@ -373,11 +412,15 @@ impl Subscriber {
     /// `Err` with what arrived if the sentinel did not. A sentinel whose
     /// data a server JSON-encodes still counts, so such a server gets a
     /// finding per payload instead of one stall.
-    async fn until_sentinel(&mut self, sentinel: &str, deadline: Instant) -> Result<Delivered, Stalled> {
+    pub(super) async fn until_sentinel(
+        &mut self,
+        sentinel: &str,
+        deadline: Instant,
+    ) -> Result<Delivered, Stalled> {
         let mut delivered = Delivered::default();
         loop {
             match tokio::time::timeout_at(deadline.into(), self.arrivals.recv()).await {
-                Ok(Some(Arrival::Event(event))) if plain_data(&event) == sentinel => {
+                Ok(Some(Arrival::Event(event, _))) if plain_data(&event) == sentinel => {
                     delivered.last_event_id = event["lastEventId"].as_str().unwrap_or_default().to_owned();
                     return Ok(delivered);
                 }
@@ -750,7 +793,7 @@ async fn many_quickly(
             match tokio::time::timeout_at(deadline.into(), subscriber.arrivals.recv()).await {
                 // Loss and order only: a server that JSON-encodes data has
                 // its finding in every payload case already.
-                Ok(Some(Arrival::Event(event))) => match plain_data(&event) {
+                Ok(Some(Arrival::Event(event, _))) => match plain_data(&event) {
                     data if data == mark => break,
                     data => seen.push(data),
                 },

@@ -1,0 +1,248 @@
+//! Slow-consumer isolation: one subscriber stops reading (its receive
+//! window fills and the server's writes to it block) while events are
+//! published. The others must keep receiving every event promptly, and the
+//! publisher must not wait on the stalled one: a broadcast that awaits each
+//! subscriber's write in turn fails both.
+
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+
+use super::http::Url;
+use super::round_trip::{self, NextEvent, Subscriber};
+use super::{Check, Finding, Requests, seconds};
+use crate::case::{Capability, Level};
+
+/// `server.slow-consumer.publisher`.
+pub const PUBLISHER: Check = Check {
+    id: "server.slow-consumer.publisher",
+    title: "While one subscriber has stopped reading, every publish request is still answered",
+    spec: &["#authoring-notes"],
+    level: Level::Must,
+    needs: &[Capability::Publish],
+};
+
+/// `server.slow-consumer.others`.
+pub const OTHERS: Check = Check {
+    id: "server.slow-consumer.others",
+    title: "While one subscriber has stopped reading, the others receive every event, in order, within the latency limit",
+    spec: &["#authoring-notes"],
+    level: Level::Must,
+    needs: &[Capability::Publish],
+};
+
+/// The slow-consumer checks, in report order.
+pub const CHECKS: [Check; 2] = [PUBLISHER, OTHERS];
+
+/// Events published while one subscriber has stopped reading, and the data
+/// of each: 8 MiB in all, more than the socket buffers between a server and
+/// a stalled subscriber hold, so a server that waits on it does.
+const EVENTS: usize = 512;
+const EVENT_DATA: usize = 16 * 1024;
+/// The stalled subscriber's receive buffer: its window fills at once.
+const STALLED_RECEIVE_BUFFER: u32 = 4 * 1024;
+/// Subscribers that keep reading.
+const READING: usize = 2;
+
+/// What one reading subscriber received: each event's number and when.
+type Received = Arc<Mutex<Vec<(usize, Instant)>>>;
+
+pub async fn check(
+    requests: &Requests,
+    stream: &Url,
+    publish: &Url,
+    limit: Duration,
+    timeout: Duration,
+) -> Vec<Finding> {
+    match run(requests, stream, publish, limit, timeout).await {
+        Ok(findings) => findings.to_vec(),
+        Err(why) => CHECKS.iter().map(|check| Finding::new(check, Some(why.clone()), Value::Null)).collect(),
+    }
+}
+
+async fn run(
+    requests: &Requests,
+    stream: &Url,
+    publish: &Url,
+    limit: Duration,
+    timeout: Duration,
+) -> Result<[Finding; 2], String> {
+    // Opened first, so a server that serves its subscribers in the order
+    // they came meets it first.
+    let stalling = Requests {
+        client: requests.client.with_receive_buffer(STALLED_RECEIVE_BUFFER),
+        request: requests.request.clone(),
+    };
+    let stalled = stalling
+        .stream(stream, &[], timeout)
+        .await
+        .map_err(|e| format!("cannot open the subscriber that stops reading: {}", super::http_error(&e)))?;
+    if stalled.status != 200 {
+        return Err(format!("the stream answered status {}", stalled.status));
+    }
+    let mut reading = Vec::new();
+    for _ in 0..READING {
+        reading.push(
+            Subscriber::open(requests, stream, &[], timeout)
+                .await
+                .map_err(|e| format!("cannot open a subscriber: {e}"))?,
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    let tag = format!("ssecheck-slow-{nanos:x}");
+    let sentinel = format!("{tag}-sentinel");
+    let mut received = Vec::new();
+    let mut readers = Vec::new();
+    for mut subscriber in reading {
+        subscriber.drain();
+        let got = Received::default();
+        received.push(got.clone());
+        let (tag, sentinel) = (tag.clone(), sentinel.clone());
+        readers.push(tokio::spawn(async move {
+            let far = Instant::now() + Duration::from_secs(24 * 3600);
+            while let NextEvent::Event(event, at) = subscriber.next_event(far).await {
+                let data = round_trip::plain_data(&event);
+                if data == sentinel {
+                    return true;
+                }
+                if let Some(n) = number(&tag, &data) {
+                    got.lock().unwrap_or_else(PoisonError::into_inner).push((n, at));
+                }
+            }
+            false
+        }));
+    }
+    let padding = "s".repeat(EVENT_DATA);
+    let mut published = Vec::new();
+    let mut slowest = Duration::ZERO;
+    let mut publisher_problem = None;
+    for n in 0..EVENTS {
+        let started = Instant::now();
+        let payload = json!({"data": format!("{tag}-{n} {padding}")});
+        let outcome = round_trip::post(requests, publish, &payload, timeout).await;
+        slowest = slowest.max(started.elapsed());
+        match outcome {
+            Ok(200..=299) => published.push(started),
+            Ok(status) => {
+                publisher_problem =
+                    Some(format!("publish request {} of {EVENTS} was answered {status}", n + 1));
+                break;
+            }
+            Err(error) => {
+                publisher_problem = Some(format!(
+                    "publish request {} of {EVENTS} ({} published before it) {error}: the server waits on the subscriber that stopped reading (a broadcast that awaits each subscriber's write in turn)",
+                    n + 1,
+                    mib(n * EVENT_DATA)
+                ));
+                break;
+            }
+        }
+    }
+    let _ = round_trip::post(requests, publish, &json!({"data": sentinel}), timeout).await;
+    // Whether each reading subscriber saw the sentinel, published last.
+    let mut finished = Vec::new();
+    for reader in readers {
+        let abort = reader.abort_handle();
+        match tokio::time::timeout(timeout, reader).await {
+            Ok(Ok(saw)) => finished.push(saw),
+            _ => {
+                abort.abort();
+                finished.push(false);
+            }
+        }
+    }
+    drop(stalled);
+    let publisher = {
+        let mut finding = Finding::new(
+            &PUBLISHER,
+            publisher_problem.clone(),
+            json!({"published": published.len(), "slowest_publish_ms": slowest.as_millis() as u64}),
+        );
+        if publisher_problem.is_none() {
+            finding.message = format!(
+                "all {EVENTS} publish requests ({}) were answered while one subscriber had stopped reading; the slowest took {}",
+                mib(EVENTS * EVENT_DATA),
+                seconds(slowest)
+            );
+        }
+        finding
+    };
+    Ok([publisher, judge_others(&received, &finished, &published, limit, timeout)])
+}
+
+/// Whether every reading subscriber got every published event in order and
+/// within `limit` of its publish request.
+fn judge_others(
+    received: &[Received],
+    finished: &[bool],
+    published: &[Instant],
+    limit: Duration,
+    timeout: Duration,
+) -> Finding {
+    let mut problem = None;
+    let mut slowest = Duration::ZERO;
+    let mut counts = Vec::new();
+    for (index, got) in received.iter().enumerate() {
+        let got = got.lock().unwrap_or_else(PoisonError::into_inner);
+        counts.push(got.len());
+        let numbers: Vec<usize> = got.iter().map(|(n, _)| *n).collect();
+        let want: Vec<usize> = (0..published.len()).collect();
+        for (n, at) in got.iter() {
+            if let Some(sent) = published.get(*n) {
+                slowest = slowest.max(at.saturating_duration_since(*sent));
+            }
+        }
+        if problem.is_some() {
+            continue;
+        }
+        let who = format!("subscriber {} (reading)", index + 1);
+        if !finished.get(index).copied().unwrap_or(false) {
+            problem = Some(format!(
+                "{who} stopped receiving while another had stopped reading: after {} of the {} events published, the sentinel published last did not reach it within {}",
+                numbers.len(),
+                published.len(),
+                seconds(timeout)
+            ));
+            continue;
+        }
+        let missing = want.iter().filter(|n| !numbers.contains(n)).count();
+        if numbers.len() < want.len() || missing > 0 {
+            let first = want.iter().find(|n| !numbers.contains(n)).map_or(0, |n| n + 1);
+            problem = Some(format!(
+                "{who} received {} of the {} events published while another had stopped reading ({missing} missing, the first of them event {first})",
+                numbers.len().min(want.len()),
+                want.len()
+            ));
+        } else if numbers.iter().take(want.len()).ne(want.iter()) {
+            problem = Some(format!("{who} received the events out of order or twice"));
+        } else if slowest > limit {
+            problem = Some(format!(
+                "{who} received an event {} after it was published (the limit is {}): the other subscriber's stall held it up",
+                seconds(slowest),
+                seconds(limit)
+            ));
+        }
+    }
+    let observed =
+        json!({"received": counts, "published": published.len(), "slowest_ms": slowest.as_millis() as u64});
+    let mut finding = Finding::new(&OTHERS, problem.clone(), observed);
+    if problem.is_none() {
+        finding.message = format!(
+            "the {READING} reading subscribers received all {} events in order, the slowest {} after its publish request, while another had stopped reading",
+            published.len(),
+            seconds(slowest)
+        );
+    }
+    finding
+}
+
+fn number(tag: &str, data: &str) -> Option<usize> {
+    data.strip_prefix(tag)?.strip_prefix('-')?.split(' ').next()?.parse().ok()
+}
+
+fn mib(bytes: usize) -> String {
+    format!("{:.1} MiB", bytes as f64 / (1024.0 * 1024.0))
+}
