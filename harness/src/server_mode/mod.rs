@@ -105,8 +105,8 @@ pub fn checks() -> Vec<Check> {
     checks.extend([HTTP_HEAD, HTTP_OPTIONS, HTTP_CORS]);
     checks.extend(round_trip::checks());
     checks.extend(delivery::CHECKS);
-    checks.extend(slow_consumer::CHECKS);
     checks.extend(resume::CHECKS);
+    checks.extend(slow_consumer::CHECKS);
     checks.extend(idle::CHECKS);
     checks.extend(load::CHECKS);
     checks
@@ -408,33 +408,33 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
     let url = capture.final_url.clone();
     findings.extend(transport::check(&requests, &url, &capture, options.timeout).await);
     findings.extend(http_info(&requests, &url, options.timeout, &capture).await);
-    let (limit, timeout) = (options.latency_limit, options.timeout);
+    let timeout = options.timeout;
+    let later = [&delivery::CHECKS[..], &resume::CHECKS, &slow_consumer::CHECKS];
     match &publish {
         Some(publish) => {
             if options.runs(&round_trip::checks()) {
                 findings.extend(round_trip::check(&requests, &url, publish, timeout).await);
             }
-            if options.runs(&delivery::CHECKS) {
-                findings.extend(delivery::check(&requests, &url, publish, limit, timeout).await);
-            }
-            // After the others: a server it stalls may stay stalled.
-            if options.runs(&resume::CHECKS) {
-                findings.extend(resume::check(&requests, &url, publish, options.resume, timeout).await);
-            }
-            if options.runs(&slow_consumer::CHECKS) {
-                findings.extend(slow_consumer::check(&requests, &url, publish, limit, timeout).await);
+            // Once the round trip saw events stop arriving, what follows
+            // would only wait out its deadlines to say so again.
+            let stalled = findings
+                .iter()
+                .find(|f| f.id == round_trip::MANY_QUICKLY.id && f.status == Status::Skip)
+                .map(|f| f.message.clone());
+            match stalled {
+                Some(why) => findings.extend(
+                    later.iter().copied().flatten().map(|check| Finding::skipped(check, why.clone())),
+                ),
+                None => findings.extend(publishing(options, &requests, &url, publish).await),
             }
         }
         None => {
-            let active = [round_trip::checks(), delivery::CHECKS.to_vec(), slow_consumer::CHECKS.to_vec()];
+            let needs = "needs a publish endpoint (--publish URL)";
+            findings
+                .extend(round_trip::checks().iter().map(|check| Finding::skipped(check, needs.to_owned())));
             findings.extend(
-                active.iter().flatten().map(|check| {
-                    Finding::skipped(check, "needs a publish endpoint (--publish URL)".to_owned())
-                }),
+                later.iter().copied().flatten().map(|check| Finding::skipped(check, needs.to_owned())),
             );
-            findings.extend(resume::CHECKS.iter().map(|check| {
-                Finding::skipped(check, "needs a publish endpoint (--publish URL) and --resume".to_owned())
-            }));
         }
     }
     if options.runs(&idle::CHECKS) {
@@ -442,6 +442,23 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
     }
     findings.extend(load::check(&requests, &url, publish.as_ref(), options).await);
     Ok(Outcome { findings, transport: Some(transport::summary(&requests, &capture)) })
+}
+
+/// The checks that publish after the round trip: delivery, resume, and
+/// last the slow consumer (a server it stalls may stay stalled).
+async fn publishing(options: &Options, requests: &Requests, url: &Url, publish: &Url) -> Vec<Finding> {
+    let (limit, timeout) = (options.latency_limit, options.timeout);
+    let mut findings = Vec::new();
+    if options.runs(&delivery::CHECKS) {
+        findings.extend(delivery::check(requests, url, publish, limit, timeout).await);
+    }
+    if options.runs(&resume::CHECKS) {
+        findings.extend(resume::check(requests, url, publish, options.resume, timeout).await);
+    }
+    if options.runs(&slow_consumer::CHECKS) {
+        findings.extend(slow_consumer::check(requests, url, publish, limit, timeout).await);
+    }
+    findings
 }
 
 /// HEAD, OPTIONS and CORS: information only.
