@@ -125,6 +125,10 @@ pub struct Flaws {
     /// awaiting each: one subscriber that stops reading stalls the publish
     /// request and every subscriber after it.
     pub sequential_broadcast: bool,
+    /// Publishing answers at once and queues the event for one fan-out
+    /// task, which hands it to each stream's bounded queue in turn, awaiting
+    /// each: one subscriber that stops reading starves every other.
+    pub sequential_fan_out: bool,
     /// A reconnection with `Last-Event-ID` replays from the event with that
     /// id, not after it: one event too many.
     pub replay_one_too_many: bool,
@@ -171,9 +175,11 @@ struct State {
     live: broadcast::Sender<Arc<Published>>,
     /// The history; also the lock that orders publishing.
     history: Mutex<VecDeque<Arc<Published>>>,
-    /// With `sequential_broadcast`: each open stream's queue, in the order
-    /// they opened.
+    /// With `sequential_broadcast` or `sequential_fan_out`: each open
+    /// stream's queue, in the order they opened.
     queues: Mutex<Vec<mpsc::Sender<Arc<Published>>>>,
+    /// With `sequential_fan_out`: the fan-out task's queue.
+    fan_out: Option<mpsc::UnboundedSender<Arc<Published>>>,
     next_seq: std::sync::atomic::AtomicU64,
     /// Streams opened so far (for the per-stream flaws).
     next_stream: std::sync::atomic::AtomicU64,
@@ -209,14 +215,30 @@ impl ReferenceServer {
         let (live, _) = broadcast::channel(config.history.max(16));
         let https = config.tls.is_some();
         let acceptor = config.tls.clone().map(tokio_rustls::TlsAcceptor::from);
+        let (fan_out, fan_out_queue) = if config.flaws.sequential_fan_out {
+            let (sender, queue) = mpsc::unbounded_channel();
+            (Some(sender), Some(queue))
+        } else {
+            (None, None)
+        };
         let state = Arc::new(State {
             config,
             live,
             history: Mutex::default(),
             queues: Mutex::default(),
+            fan_out,
             next_seq: 0.into(),
             next_stream: 0.into(),
         });
+        if let Some(mut queue) = fan_out_queue {
+            let state = Arc::downgrade(&state);
+            tokio::spawn(async move {
+                while let Some(published) = queue.recv().await {
+                    let Some(state) = state.upgrade() else { return };
+                    send_in_turn(&state, &published).await;
+                }
+            });
+        }
         let task = tokio::spawn(crate::accept_loop::serve(listener, acceptor, move |connection| {
             let state = state.clone();
             let service = hyper::service::service_fn(move |request| {
@@ -302,7 +324,7 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
         request.headers().get("last-event-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let gzip = state.config.gzip && accepts_gzip(request);
     // Subscribe before reading the history, so nothing falls between the two.
-    let mut live = if flaws.sequential_broadcast {
+    let mut live = if flaws.sequential_broadcast || flaws.sequential_fan_out {
         let (sender, queue) = mpsc::channel(SEQUENTIAL_QUEUE);
         state.queues.lock().unwrap_or_else(PoisonError::into_inner).push(sender);
         Live::Queue(queue)
@@ -577,6 +599,10 @@ async fn publish(state: &Arc<State>, request: Request<Incoming>) -> Response<Bod
         while history.len() > state.config.history {
             history.pop_front();
         }
+        if let Some(fan_out) = &state.fan_out {
+            let _ = fan_out.send(published);
+            return text(StatusCode::ACCEPTED, "published");
+        }
         if !state.config.flaws.sequential_broadcast {
             // No subscriber is not an error: the event is in the history.
             let _ = state.live.send(published);
@@ -584,15 +610,19 @@ async fn publish(state: &Arc<State>, request: Request<Incoming>) -> Response<Bod
         }
         published
     };
-    // The flaw: each stream's queue in turn, awaiting each (a full one
-    // holds up the request and every stream after it).
+    send_in_turn(state, &published).await;
+    text(StatusCode::ACCEPTED, "published")
+}
+
+/// The flaws `sequential_broadcast` and `sequential_fan_out`: each stream's
+/// queue in turn, awaiting each (a full one holds up every stream after it).
+async fn send_in_turn(state: &State, published: &Arc<Published>) {
     let queues = state.queues.lock().unwrap_or_else(PoisonError::into_inner).clone();
     for queue in queues {
         if queue.send(published.clone()).await.is_err() {
             state.queues.lock().unwrap_or_else(PoisonError::into_inner).retain(|q| !q.same_channel(&queue));
         }
     }
-    text(StatusCode::ACCEPTED, "published")
 }
 
 /// The event's bytes: spec-impl's serializer, or a flawed writer.

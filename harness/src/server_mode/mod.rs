@@ -415,12 +415,19 @@ pub async fn check(options: &Options) -> Result<Outcome, CannotRun> {
             if options.runs(&round_trip::checks()) {
                 findings.extend(round_trip::check(&requests, &url, publish, timeout).await);
             }
-            // Once the round trip saw events stop arriving, what follows
+            // Once the round trip saw events stop arriving, a fresh
+            // subscriber is tried: when it gets nothing either, what follows
             // would only wait out its deadlines to say so again.
-            let stalled = findings
+            let stalled = match findings
                 .iter()
                 .find(|f| f.id == round_trip::MANY_QUICKLY.id && f.status == Status::Skip)
-                .map(|f| f.message.clone());
+            {
+                Some(skipped) => round_trip::delivers(&requests, &url, publish, timeout)
+                    .await
+                    .err()
+                    .map(|why| format!("{}; then {why}", skipped.message)),
+                None => None,
+            };
             match stalled {
                 Some(why) => findings.extend(
                     later.iter().copied().flatten().map(|check| Finding::skipped(check, why.clone())),

@@ -432,6 +432,38 @@ impl Subscriber {
     }
 }
 
+/// Whether a fresh subscriber receives one published event within
+/// `timeout`; `Err` says what happened instead.
+pub(super) async fn delivers(
+    requests: &Requests,
+    stream: &Url,
+    publish: &Url,
+    timeout: Duration,
+) -> Result<(), String> {
+    let mut subscriber = Subscriber::open(requests, stream, &[], timeout)
+        .await
+        .map_err(|e| format!("a fresh subscriber could not open: {e}"))?;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    subscriber.drain();
+    let mark = "ssecheck-probe";
+    post(requests, publish, &json!({"data": mark}), timeout)
+        .await
+        .map_err(|e| format!("publishing to a fresh subscriber failed: {e}"))?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        match subscriber.next_event(deadline).await {
+            NextEvent::Event(event, _) if plain_data(&event) == mark => return Ok(()),
+            NextEvent::Event(..) => {}
+            NextEvent::Ended | NextEvent::Waited => {
+                return Err(format!(
+                    "a fresh subscriber received no published event within {}",
+                    seconds(timeout)
+                ));
+            }
+        }
+    }
+}
+
 /// POSTs a publish payload; the answer's status.
 pub(super) async fn post(
     requests: &Requests,

@@ -73,6 +73,10 @@ struct ServerManifest {
     /// `X-Accel-Buffering: no`; off by default, as most frameworks don't.
     #[serde(default)]
     upstream_x_accel_buffering_no: bool,
+    /// What the framework offers beyond the standard, as `check` flags:
+    /// `--resume` when it replays missed events after `Last-Event-ID`.
+    #[serde(default)]
+    flags: Vec<String>,
 }
 
 /// One implementation, from its folder.
@@ -159,6 +163,9 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
             if m.upstream_x_accel_buffering_no && m.ecosystem != Ecosystem::Nginx {
                 bail!("upstream_x_accel_buffering_no is for the nginx ecosystem");
             }
+            if let Some(flag) = m.flags.iter().find(|flag| flag.as_str() != "--resume") {
+                bail!("unknown flag {flag:?}: a server declares only --resume");
+            }
             Implementation {
                 name,
                 dir,
@@ -166,7 +173,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 library: m.framework,
                 version: m.version,
                 notes: m.notes,
-                check_args: Vec::new(),
+                check_args: m.flags,
                 upstream_x_accel_buffering_no: m.upstream_x_accel_buffering_no,
             }
         }
