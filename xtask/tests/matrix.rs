@@ -11,7 +11,9 @@ fn xtask() -> &'static str {
 
 #[test]
 fn every_folder_with_a_manifest_is_listed_with_its_version() {
-    for (kind, manifest) in [("clients", "adapter.toml"), ("servers", "server.toml")] {
+    for (kind, manifest) in
+        [("clients", "adapter.toml"), ("servers", "server.toml"), ("proxies", "proxy.toml")]
+    {
         let output = Command::new(xtask()).args(["matrix", kind, "--list"]).output().expect("xtask runs");
         assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
         let listed = String::from_utf8(output.stdout).expect("UTF-8");
@@ -57,6 +59,7 @@ fn the_committed_pages_are_what_the_committed_reports_render_to() {
             "reports/index.html",
             "reports/clients/matrix.md",
             "reports/servers/matrix.md",
+            "reports/proxies/matrix.md",
             "README.md",
         ])
         .current_dir(&root)
@@ -65,4 +68,38 @@ fn the_committed_pages_are_what_the_committed_reports_render_to() {
         let stat = String::from_utf8_lossy(&diff.stdout);
         assert!(stat.trim().is_empty(), "the pages differ from what the reports render to:\n{stat}");
     }
+}
+
+#[test]
+fn every_proxy_is_listed_with_its_debian_package_and_the_checks_it_gets() {
+    let output = Command::new(xtask()).args(["matrix", "proxies", "--list"]).output().expect("xtask runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed = String::from_utf8(output.stdout).expect("UTF-8");
+    for proxy in ["apache", "caddy", "haproxy", "nginx", "squid", "varnish"] {
+        for configuration in ["default", "streaming"] {
+            let line = listed
+                .lines()
+                .find(|line| {
+                    line.starts_with(&format!("{proxy}-"))
+                        && line.contains(&format!(
+                            "({}",
+                            if configuration == "default" { "default" } else { "configured for streaming" }
+                        ))
+                })
+                .unwrap_or_else(|| panic!("no {proxy} with its {configuration} configuration in {listed}"));
+            assert!(line.contains("Debian "), "{line}");
+            assert!(line.ends_with("--resume --latency-limit 150"), "{line}");
+        }
+    }
+}
+
+#[test]
+fn idle_is_for_proxies_only() {
+    let output = Command::new(xtask())
+        .args(["matrix", "servers", "rust-axum", "--idle", "5"])
+        .output()
+        .expect("xtask runs");
+    assert_ne!(output.status.code(), Some(0));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--idle is for the proxy matrix"), "{stderr}");
 }

@@ -103,6 +103,10 @@ pub struct Args {
     /// With --server: seconds of silence on the stream that earn a warning.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     heartbeat_limit: f64,
+    /// The version of the target, as it reports itself (`nginx -v`, a
+    /// package's version): recorded in the report as `target_version`.
+    #[arg(long, value_name = "TEXT")]
+    target_version: Option<String>,
     /// With --server: milliseconds an event published alone may take to
     /// reach a subscriber (server.delivery.*, server.slow-consumer.others);
     /// one that waits longer was held back by a buffer, and the finding says
@@ -548,6 +552,7 @@ fn finish(
 ) -> anyhow::Result<Report> {
     let mut report = Report::new(target, mode, rfc3339(started), clock.elapsed().as_millis() as u64, cases);
     report.transport = transport;
+    report.target_version.clone_from(&args.target_version);
     report.mark_known_deviations(&args.known_deviations);
     if args.strict {
         report.make_strict();

@@ -91,6 +91,9 @@ impl Report {
             report.duration_ms as f64 / 1000.0,
             report.exit_code()
         );
+        if let Some(version) = &report.target_version {
+            let _ = write!(html, "<p class=\"meta\">Version that ran: {}</p>", text(version));
+        }
         if let Some(transport) = &report.transport {
             let _ = write!(html, "<p class=\"meta\">Transport: {}</p>", text(&transport.describe()));
         }

@@ -39,9 +39,12 @@ impl Report {
         );
         xml.push_str("  <properties>\n");
         let transport = report.transport.as_ref().map(|t| t.describe());
-        for (name, value) in
-            [("tool", Some(&report.tool)), ("spec", Some(&report.spec)), ("transport", transport.as_ref())]
-        {
+        for (name, value) in [
+            ("tool", Some(&report.tool)),
+            ("spec", Some(&report.spec)),
+            ("target_version", report.target_version.as_ref()),
+            ("transport", transport.as_ref()),
+        ] {
             if let Some(value) = value {
                 let _ = writeln!(xml, "    <property name=\"{name}\" value=\"{}\"/>", xml_escape(value));
             }

@@ -29,6 +29,9 @@ impl Report {
         let mut links = Links::default();
         let s = &report.summary;
         let _ = writeln!(md, "# ssecheck {} report: {}\n", report.mode, report.target);
+        if let Some(version) = &report.target_version {
+            let _ = writeln!(md, "Version that ran: {version}\n");
+        }
         let _ = writeln!(
             md,
             "{} · standard snapshot {} · started {} · {} ms\n",

@@ -202,6 +202,10 @@ pub struct Report {
     pub spec: String,
     /// What was checked.
     pub target: String,
+    /// The version of what was checked, as it reported itself when it ran
+    /// (`--target-version`; the matrix reads it from the binary).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target_version: Option<String>,
     /// `client`, `server` or `parse`.
     pub mode: String,
     /// RFC 3339.
@@ -261,6 +265,7 @@ impl Report {
             tool: format!("ssecheck {}", env!("CARGO_PKG_VERSION")),
             spec: spec_impl::SPEC_VERSION.to_owned(),
             target: target.to_owned(),
+            target_version: None,
             mode: mode.to_owned(),
             started,
             duration_ms,
@@ -297,8 +302,19 @@ impl Report {
     /// A compacted copy (made case by case: a report with long values is
     /// never held twice).
     pub fn compacted(&self) -> Self {
-        let Self { tool, spec, target, mode, started, duration_ms, summary, cases, baseline, transport } =
-            self;
+        let Self {
+            tool,
+            spec,
+            target,
+            target_version,
+            mode,
+            started,
+            duration_ms,
+            summary,
+            cases,
+            baseline,
+            transport,
+        } = self;
         let cases = cases
             .iter()
             .map(|case| {
@@ -311,6 +327,7 @@ impl Report {
             tool: tool.clone(),
             spec: spec.clone(),
             target: target.clone(),
+            target_version: target_version.clone(),
             mode: mode.clone(),
             started: started.clone(),
             duration_ms: *duration_ms,

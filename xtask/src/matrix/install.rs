@@ -17,7 +17,7 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
     let dir = &implementation.dir;
     let entry = match kind {
         Kind::Clients => "adapter",
-        Kind::Servers => "server",
+        Kind::Servers | Kind::Proxies => "server",
     };
     Ok(match implementation.ecosystem {
         Ecosystem::Rust => {
@@ -92,11 +92,100 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
             require("node", "install Node.js (Debian: apt-get install nodejs)")?;
             vec!["node".to_owned(), path_word(&dir.join(format!("{entry}.mjs")))]
         }
-        Ecosystem::Nginx => {
-            require("nginx", "install nginx (Debian: apt-get install nginx)")?;
-            vec!["nginx".to_owned()]
+        Ecosystem::Proxy => {
+            let proxy = implementation.proxy.as_ref().context("a proxy without proxy.toml")?;
+            install_from_debian(&proxy.command[0], &proxy.package)?;
+            proxy.command.clone()
         }
     })
+}
+
+/// Installs Debian's `package` unless `program` is on the PATH: as root,
+/// with apt-get, services kept from starting (policy-rc.d answers 101, as
+/// in containers); otherwise one error naming the package.
+fn install_from_debian(program: &str, package: &str) -> anyhow::Result<()> {
+    if which(program) {
+        return Ok(());
+    }
+    // /proc/self belongs to the process's effective user.
+    let root = std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
+    if !root {
+        bail!("{program} not found: install it from Debian (apt-get install {package})");
+    }
+    let policy = Path::new("/usr/sbin/policy-rc.d");
+    let made_policy = !policy.exists();
+    if made_policy {
+        use std::os::unix::fs::PermissionsExt as _;
+        std::fs::write(
+            policy,
+            "#!/bin/sh\n# ssecheck: no service starts while it installs a proxy.\nexit 101\n",
+        )
+        .context("cannot write /usr/sbin/policy-rc.d")?;
+        std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755))?;
+    }
+    eprintln!("    apt-get install {package}");
+    let install = |update: bool| -> anyhow::Result<()> {
+        if update {
+            run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
+        }
+        run(
+            Command::new("apt-get")
+                .args(["install", "-y", "-qq", "--no-install-recommends", package])
+                .env("DEBIAN_FRONTEND", "noninteractive"),
+            "apt-get install",
+        )
+    };
+    let result = install(false).or_else(|_| install(true));
+    if made_policy {
+        let _ = std::fs::remove_file(policy);
+    }
+    result?;
+    if !which(program) {
+        bail!("apt-get installed {package}, but {program} is still not on the PATH");
+    }
+    Ok(())
+}
+
+/// Whether `program` is an executable on the PATH (or a path to one).
+fn which(program: &str) -> bool {
+    use std::os::unix::fs::PermissionsExt as _;
+    let runs =
+        |path: &Path| path.metadata().is_ok_and(|m| m.is_file() && m.permissions().mode() & 0o111 != 0);
+    if program.contains('/') {
+        return runs(Path::new(program));
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|paths| std::env::split_paths(&paths).any(|dir| runs(&dir.join(program))))
+}
+
+/// The version `version_command` prints: the first number with a dot in
+/// its output (`nginx version: nginx/1.22.1` gives `1.22.1`, `HAProxy
+/// version 2.6.12-1+deb12u4 ...` gives `2.6.12-1+deb12u4`); `None` when it
+/// prints none.
+pub fn version_of(version_command: &[String]) -> Option<String> {
+    let (program, args) = version_command.split_first()?;
+    let output = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
+    let text =
+        format!("{}{}", String::from_utf8_lossy(&output.stdout), String::from_utf8_lossy(&output.stderr));
+    first_version(&text)
+}
+
+fn first_version(text: &str) -> Option<String> {
+    let bytes = text.as_bytes();
+    let start = (0..bytes.len().saturating_sub(2)).find(|&i| {
+        bytes[i].is_ascii_digit()
+            && (i == 0 || !bytes[i - 1].is_ascii_alphanumeric() || matches!(bytes[i - 1], b'v' | b'V'))
+            && {
+                let digits = bytes[i..].iter().take_while(|b| b.is_ascii_digit()).count();
+                bytes.get(i + digits) == Some(&b'.')
+                    && bytes.get(i + digits + 1).is_some_and(u8::is_ascii_digit)
+            }
+    })?;
+    let version: String = text[start..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '+' | '~' | '-'))
+        .collect();
+    Some(version.trim_end_matches(['.', '-']).to_owned())
 }
 
 /// Fails with `hint` unless `program` runs.
@@ -146,4 +235,23 @@ fn copy_if_changed(from: &Path, to: &Path) -> anyhow::Result<()> {
 /// A path as one word of a command.
 pub fn path_word(path: &Path) -> String {
     path.display().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_version_is_the_first_dotted_number() {
+        for (printed, version) in [
+            ("nginx version: nginx/1.22.1\n", "1.22.1"),
+            ("Server version: Apache/2.4.71 (Debian)\nServer built:   2025-07-29", "2.4.71"),
+            ("HAProxy version 2.6.12-1+deb12u4 2026/10/17 - https://haproxy.org/", "2.6.12-1+deb12u4"),
+            ("v2.6.2 h1:abc", "2.6.2"),
+            ("varnishd (varnish-7.1.1 revision 7cee1c5)", "7.1.1"),
+            ("Squid Cache: Version 5.7\nService Name: squid", "5.7"),
+            ("Chromium 156.0.8078.114 built on Debian GNU/Linux 12 (bookworm)", "156.0.8078.114"),
+        ] {
+            assert_eq!(super::first_version(printed).as_deref(), Some(version), "{printed}");
+        }
+        assert_eq!(super::first_version("no version here 12"), None);
+    }
 }

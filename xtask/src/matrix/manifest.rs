@@ -1,6 +1,6 @@
 //! The implementations of `harness-adapters/`: one folder each, described by
-//! its `adapter.toml` (clients) or `server.toml` (servers). See
-//! harness-adapters/README.md.
+//! its `adapter.toml` (clients), `server.toml` (servers) or `proxy.toml`
+//! (proxies). See harness-adapters/README.md.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -22,8 +22,9 @@ pub enum Ecosystem {
     Python,
     /// Chromium's EventSource, driven by a Node.js adapter without dependencies.
     Browser,
-    /// The reference server behind Debian's nginx, with the folder's nginx.conf.
-    Nginx,
+    /// The reference server behind a proxy from Debian, with the folder's
+    /// configuration (`proxy.toml`).
+    Proxy,
 }
 
 impl Ecosystem {
@@ -33,7 +34,7 @@ impl Ecosystem {
             Self::Npm => "npm",
             Self::Python => "Python",
             Self::Browser => "browser",
-            Self::Nginx => "proxy",
+            Self::Proxy => "proxy",
         }
     }
 }
@@ -69,14 +70,74 @@ struct ServerManifest {
     ecosystem: Ecosystem,
     #[serde(default)]
     notes: Vec<String>,
-    /// nginx only: whether the upstream (the reference server) sends
-    /// `X-Accel-Buffering: no`; off by default, as most frameworks don't.
-    #[serde(default)]
-    upstream_x_accel_buffering_no: bool,
     /// What the framework offers beyond the standard, as `check` flags:
     /// `--resume` when it replays missed events after `Last-Event-ID`.
     #[serde(default)]
     flags: Vec<String>,
+}
+
+/// How a proxy's configuration was chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Configuration {
+    /// What the distribution ships, plus only the lines every reverse-proxy
+    /// guide adds to point it at the upstream.
+    Default,
+    /// The default plus the lines the proxy's own documentation gives for
+    /// streaming.
+    Streaming,
+    /// The default plus a widespread addition that is not about streaming
+    /// (compression, say): what it does to a stream (the notes say which).
+    Common,
+}
+
+/// `proxies/<folder>/proxy.toml`: the reference server behind a proxy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ProxyManifest {
+    /// Its name: `Apache httpd`, `HAProxy`, ...
+    proxy: String,
+    /// The Debian package it comes from.
+    package: String,
+    configuration: Configuration,
+    /// The configuration template in the folder.
+    config: String,
+    /// The command that runs it in the foreground, its words with the
+    /// placeholders of [`ProxySpec`].
+    command: Vec<String>,
+    /// The command that prints its version (on stdout or stderr).
+    version_command: Vec<String>,
+    #[serde(default)]
+    notes: Vec<String>,
+    /// Whether the upstream (the reference server) sends
+    /// `X-Accel-Buffering: no` (it does by default).
+    #[serde(default = "yes")]
+    upstream_x_accel_buffering_no: bool,
+    /// Seconds between the upstream's heartbeat comments (15 by default).
+    #[serde(default = "fifteen")]
+    upstream_heartbeat: u64,
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn fifteen() -> u64 {
+    15
+}
+
+/// How a proxy is installed and run. Placeholders in `command` and in the
+/// configuration template: `@PREFIX@` (its folder under
+/// target/matrix/proxies/), `@CONF@` (the configuration written there),
+/// `@PORT@` (where it listens on 127.0.0.1), `@UPSTREAM_HOST@`,
+/// `@UPSTREAM_PORT@` and `@UPSTREAM@` (host:port of the reference server).
+#[derive(Debug, Clone)]
+pub struct ProxySpec {
+    pub package: String,
+    pub config: String,
+    pub command: Vec<String>,
+    pub version_command: Vec<String>,
+    pub upstream_heartbeat: u64,
 }
 
 /// One implementation, from its folder.
@@ -92,8 +153,10 @@ pub struct Implementation {
     pub notes: Vec<String>,
     /// Arguments for `check` beyond target, name and output.
     pub check_args: Vec<String>,
-    /// nginx only: the upstream sends `X-Accel-Buffering: no`.
+    /// Proxies only: the upstream sends `X-Accel-Buffering: no`.
     pub upstream_x_accel_buffering_no: bool,
+    /// Proxies only: how it is installed and run.
+    pub proxy: Option<ProxySpec>,
 }
 
 /// Every implementation of `kind`, sorted by name.
@@ -122,8 +185,8 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
     Ok(match kind {
         Kind::Clients => {
             let m: ClientManifest = toml::from_str(text)?;
-            if matches!(m.ecosystem, Ecosystem::Nginx) {
-                bail!("nginx is a server ecosystem");
+            if matches!(m.ecosystem, Ecosystem::Proxy) {
+                bail!("proxy is the ecosystem of harness-adapters/proxies/");
             }
             let mut check_args = m.flags.clone();
             for flag in &m.flags {
@@ -153,15 +216,13 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 notes,
                 check_args,
                 upstream_x_accel_buffering_no: false,
+                proxy: None,
             }
         }
         Kind::Servers => {
             let m: ServerManifest = toml::from_str(text)?;
-            if matches!(m.ecosystem, Ecosystem::Browser) {
-                bail!("browser is a client ecosystem");
-            }
-            if m.upstream_x_accel_buffering_no && m.ecosystem != Ecosystem::Nginx {
-                bail!("upstream_x_accel_buffering_no is for the nginx ecosystem");
+            if matches!(m.ecosystem, Ecosystem::Browser | Ecosystem::Proxy) {
+                bail!("browser is a client ecosystem, proxy the ecosystem of harness-adapters/proxies/");
             }
             if let Some(flag) = m.flags.iter().find(|flag| flag.as_str() != "--resume") {
                 bail!("unknown flag {flag:?}: a server declares only --resume");
@@ -174,7 +235,52 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 version: m.version,
                 notes: m.notes,
                 check_args: m.flags,
+                upstream_x_accel_buffering_no: false,
+                proxy: None,
+            }
+        }
+        Kind::Proxies => {
+            let m: ProxyManifest = toml::from_str(text)?;
+            if m.command.is_empty() || m.version_command.is_empty() {
+                bail!("command and version_command need at least the program");
+            }
+            let template = dir.join(&m.config);
+            let config = std::fs::read_to_string(&template)
+                .with_context(|| format!("cannot read its configuration {}", template.display()))?;
+            if !config.contains("@PORT@") && !m.command.iter().any(|w| w.contains("@PORT@")) {
+                bail!("neither {} nor command has @PORT@: the proxy must listen on it", m.config);
+            }
+            if !config.contains("@UPSTREAM") {
+                bail!(
+                    "{} has no @UPSTREAM@ (or @UPSTREAM_HOST@ and @UPSTREAM_PORT@): it must forward there",
+                    m.config
+                );
+            }
+            let configuration = match m.configuration {
+                Configuration::Default => "default configuration",
+                Configuration::Streaming => "configured for streaming",
+                Configuration::Common => "a common configuration",
+            };
+            Implementation {
+                name,
+                dir,
+                ecosystem: Ecosystem::Proxy,
+                library: format!("{} ({configuration})", m.proxy),
+                version: format!("Debian {}", m.package),
+                notes: m.notes,
+                // The upstream replays after Last-Event-ID: a proxy must
+                // pass the header and the replay through. Behind a proxy on
+                // loopback an event takes a few milliseconds; 150 ms shows
+                // the ~200 ms a proxy waiting for full packets adds.
+                check_args: ["--resume", "--latency-limit", "150"].map(str::to_owned).to_vec(),
                 upstream_x_accel_buffering_no: m.upstream_x_accel_buffering_no,
+                proxy: Some(ProxySpec {
+                    package: m.package,
+                    config: m.config,
+                    command: m.command,
+                    version_command: m.version_command,
+                    upstream_heartbeat: m.upstream_heartbeat,
+                }),
             }
         }
     })

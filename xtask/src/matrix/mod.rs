@@ -1,4 +1,4 @@
-//! `cargo xtask matrix clients|servers [NAME...]`: installs the third-party
+//! `cargo xtask matrix clients|servers|proxies [NAME...]`: installs the third-party
 //! implementations kept in harness-adapters/, checks each one through the
 //! harness, writes its reports to reports/<kind>/<name>/ and renders the
 //! matrix pages (reports/index.html, reports/<kind>/matrix.*, the README's
@@ -24,8 +24,12 @@ use manifest::Implementation;
 pub enum Kind {
     /// SSE client libraries and Chromium, through their adapters.
     Clients,
-    /// SSE server frameworks and the nginx pair, through small apps.
+    /// SSE server frameworks, through small apps.
     Servers,
+    /// The reference server behind real proxies from Debian, each as the
+    /// distribution configures it and as its documentation says to
+    /// configure it for streaming.
+    Proxies,
 }
 
 impl Kind {
@@ -34,6 +38,16 @@ impl Kind {
         match self {
             Self::Clients => "clients",
             Self::Servers => "servers",
+            Self::Proxies => "proxies",
+        }
+    }
+
+    /// Its heading on the pages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::Clients => "Clients",
+            Self::Servers => "Servers",
+            Self::Proxies => "Proxies",
         }
     }
 
@@ -41,6 +55,7 @@ impl Kind {
         match self {
             Self::Clients => "adapter.toml",
             Self::Servers => "server.toml",
+            Self::Proxies => "proxy.toml",
         }
     }
 }
@@ -48,8 +63,9 @@ impl Kind {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Each implementation is installed with its ecosystem's own package client at the versions \
-pinned in its folder (cargo, npm ci, pip in a venv), cached under target/matrix/, then \
-checked with `check --client` or `check --server --publish`. Third-party failures are \
+pinned in its folder (cargo, npm ci, pip in a venv; a proxy with apt-get from Debian when \
+missing), cached under target/matrix/, then checked with `check --client` or `check --server \
+--publish` (a proxy: in front of the reference server, its version read from the binary). Third-party failures are \
 results, not errors: the exit status is 0 when every implementation was checked, 1 when \
 --compare found a case whose status differs from the committed report (after two reruns \
 of that case), 2 when an \
@@ -87,6 +103,13 @@ pub struct Args {
     /// With --load: events published.
     #[arg(long, value_name = "M", default_value_t = 50, requires = "load")]
     load_events: usize,
+    /// Proxies only: run just the idle check (`check --case server.idle
+    /// --idle SECS`) with the upstream's heartbeat off, write each report to
+    /// reports/proxies/idle/<name>/ and the table to reports/proxies/idle.md
+    /// (which proxy cut a quiet stream, after how long); the other reports
+    /// are left as they are. 70 meets the common 60 s timeouts.
+    #[arg(long, value_name = "SECS", conflicts_with_all = ["compare", "install_only", "load", "pages_only"])]
+    idle: Option<u64>,
 }
 
 /// What happened to one implementation.
@@ -137,10 +160,16 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     if args.load.is_some() && args.kind != Kind::Servers {
         bail!("--load is for the server matrix: cargo xtask matrix servers --load N");
     }
+    if args.idle.is_some() && args.kind != Kind::Proxies {
+        bail!("--idle is for the proxy matrix: cargo xtask matrix proxies --idle SECS");
+    }
     // The load's extra check arguments; the apps inherit this process's
     // open-file limit, so it is raised for both sides of every stream.
-    let load_args: Vec<String> = match args.load {
-        Some(n) => {
+    let load_args: Vec<String> = match (args.load, args.idle) {
+        (None, Some(secs)) => ["--case", "server.idle", "--idle", &secs.to_string(), "--timeout", "15"]
+            .map(str::to_owned)
+            .to_vec(),
+        (Some(n), _) => {
             let _ = harness::open_files::raise_to(2 * n as u64 + 1024);
             [
                 "--case",
@@ -153,12 +182,13 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             .map(str::to_owned)
             .to_vec()
         }
-        None => Vec::new(),
+        (None, None) => Vec::new(),
     };
-    let reports = match (args.compare, args.load) {
-        (true, _) => root.join("target/matrix/reports"),
-        (false, Some(_)) => root.join("reports/load"),
-        (false, None) => root.join("reports"),
+    let reports = match (args.compare, args.load, args.idle) {
+        (true, _, _) => root.join("target/matrix/reports"),
+        (false, Some(_), _) => root.join("reports/load"),
+        (false, None, Some(_)) => root.join("reports/proxies/idle"),
+        (false, None, None) => root.join("reports"),
     };
     let mut outcomes = Vec::new();
     let mut differ = false;
@@ -172,21 +202,25 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             implementation.version,
             implementation.ecosystem.name()
         );
-        let out = reports.join(args.kind.folder()).join(name);
+        let out = if args.idle.is_some() {
+            reports.join(name)
+        } else {
+            reports.join(args.kind.folder()).join(name)
+        };
         let result = install::install(&root, args.kind, implementation)
             .with_context(|| format!("cannot install {name}"))
             .and_then(|command| {
                 if args.install_only {
                     return Ok(None);
                 }
-                let report = check(&root, args.kind, implementation, &command, &out, &load_args)?;
+                let report = check(&root, args.kind, implementation, &command, &out, &load_args, args.idle)?;
                 if args.compare {
                     let committed =
                         root.join("reports").join(args.kind.folder()).join(name).join("report.json");
                     let reproduced = reproduce(&committed, &report, |ids| {
                         let only: Vec<String> =
                             ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
-                        check(&root, args.kind, implementation, &command, &out.join("rerun"), &only)
+                        check(&root, args.kind, implementation, &command, &out.join("rerun"), &only, None)
                     })?;
                     differ |= !reproduced;
                 }
@@ -209,6 +243,11 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         let path = root.join("reports/load/servers.md");
         let page = load_table(&outcomes, args.load.unwrap_or_default(), args.load_events);
         std::fs::write(&path, page).with_context(|| format!("cannot write {}", path.display()))?;
+        println!("{}", path.display());
+    } else if let Some(secs) = args.idle {
+        let path = root.join("reports/proxies/idle.md");
+        std::fs::write(&path, idle_table(&outcomes, secs))
+            .with_context(|| format!("cannot write {}", path.display()))?;
         println!("{}", path.display());
     } else if !args.compare && !args.install_only {
         for path in pages::write(&root)? {
@@ -239,6 +278,7 @@ fn check(
     command: &[String],
     out: &Path,
     extra: &[String],
+    idle: Option<u64>,
 ) -> anyhow::Result<Report> {
     let exe = std::env::current_exe().context("cannot find this program to run check")?;
     let mut check = Command::new(exe);
@@ -252,14 +292,17 @@ fn check(
             check.arg("--client").arg(command.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" "));
             None
         }
-        Kind::Servers => {
+        Kind::Servers | Kind::Proxies => {
             let log = root.join("target/matrix/logs").join(format!("{}.log", implementation.name));
-            let running = target::start(implementation, command, &log)?;
+            let running = target::start(implementation, command, &log, idle.is_some())?;
             check
                 .arg("--server")
                 .arg(format!("{}/events", running.base))
                 .arg("--publish")
-                .arg(format!("{}/publish", running.base));
+                .arg(format!("{}/publish", running.publish_base));
+            if let Some(version) = &running.version {
+                check.arg("--target-version").arg(version);
+            }
             Some(running)
         }
     };
@@ -296,6 +339,15 @@ fn reproduce(
         .with_context(|| format!("cannot read the committed {}", committed.display()))?;
     let before: Report =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not a report", committed.display()))?;
+    // A new version of what ran is said, not counted: the statuses decide.
+    if before.target_version != report.target_version {
+        println!(
+            "{}: version changed: {} in the committed report, {} now",
+            report.target,
+            before.target_version.as_deref().unwrap_or("none recorded"),
+            report.target_version.as_deref().unwrap_or("none recorded")
+        );
+    }
     let was: HashMap<String, Status> = before.cases.iter().map(|c| (c.id.clone(), c.status)).collect();
     let now: HashMap<&str, &harness::report::CaseReport> =
         report.cases.iter().map(|c| (c.id.as_str(), c)).collect();
@@ -343,6 +395,31 @@ fn reproduce(
         println!("{}: reproduced: all {} cases as committed{flaky}", report.target, report.cases.len());
     }
     Ok(same)
+}
+
+/// reports/proxies/idle.md: which proxy cut a quiet stream, and when.
+fn idle_table(outcomes: &[Outcome], secs: u64) -> String {
+    let mut page = format!(
+        "# Proxies and a quiet stream\n\nWritten by `cargo xtask matrix proxies --idle {secs}`: each proxy of \
+harness-adapters/proxies/ in front of the reference server with its heartbeat off, one stream held open for {secs} s \
+with nothing published, then one event published that must still arrive on it (`check --case server.idle --idle {secs}`). \
+The reports are in [idle/](idle/). What each cut means and the configuration that avoids it is in [README.md](README.md).\n\n\
+| proxy | status | what happened |\n|---|---|---|\n"
+    );
+    for outcome in outcomes {
+        let Ok(report) = &outcome.result else {
+            page.push_str(&format!("| {} | not checked | |\n", outcome.name));
+            continue;
+        };
+        let case = report.cases.iter().find(|c| c.id == "server.idle.survival");
+        page.push_str(&format!(
+            "| [{name}](idle/{name}/report.md) | {} | {} |\n",
+            case.map_or("absent", |c| c.status.name()),
+            case.map_or(String::new(), |c| c.message.replace('|', "/")),
+            name = outcome.name,
+        ));
+    }
+    page
 }
 
 /// reports/load/servers.md: each server's load cases side by side.

@@ -30,7 +30,7 @@ struct Row {
 pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut written = Vec::new();
     let mut sections = Vec::new();
-    for kind in [Kind::Clients, Kind::Servers] {
+    for kind in [Kind::Clients, Kind::Servers, Kind::Proxies] {
         let rows = rows(root, kind)?;
         let columns: Vec<Column> =
             rows.iter().map(|r| Column { name: r.name.clone(), report: r.report.clone() }).collect();
@@ -71,9 +71,12 @@ fn rows(root: &Path, kind: Kind) -> anyhow::Result<Vec<Row>> {
             serde_json::from_slice(&bytes).with_context(|| format!("{} is not a report", path.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
         let (ecosystem, library, notes) = match manifests.get(&name) {
-            Some(i) => {
-                (i.ecosystem.name().to_owned(), format!("{} {}", i.library, i.version), i.notes.clone())
-            }
+            // The version that ran, where the report has it.
+            Some(i) => (
+                i.ecosystem.name().to_owned(),
+                format!("{} {}", i.library, report.target_version.as_deref().unwrap_or(&i.version)),
+                i.notes.clone(),
+            ),
             None if name == "reference" => {
                 ("spec-impl".to_owned(), "ssecheck's reference (spec-impl)".to_owned(), Vec::new())
             }
@@ -150,10 +153,11 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
          ul { margin: 0; padding-left: 1.1rem; } .notes { color: #555; font-size: 12px; }\n\
          </style>\n</head>\n<body>\n<h1>ssecheck: the matrix</h1>\n\
          <p>Every implementation below was installed at the pinned version and checked by \
-         <code>cargo xtask matrix clients</code> / <code>cargo xtask matrix servers</code> against the WHATWG HTML Standard, \
+         <code>cargo xtask matrix clients</code> / <code>servers</code> / <code>proxies</code> against the WHATWG HTML Standard, \
          section Server-sent events. Headline deviations are the case families that fail (then warn), most cases first; \
          each links to the standard's step. See <a href=\"clients/FINDINGS.md\">clients/FINDINGS.md</a> and \
-         <a href=\"servers/FINDINGS.md\">servers/FINDINGS.md</a> for the reproductions.</p>\n",
+         <a href=\"servers/FINDINGS.md\">servers/FINDINGS.md</a> for the reproductions, and \
+         <a href=\"proxies/README.md\">proxies/README.md</a> for what each proxy does to a stream and the configuration that fixes it.</p>\n",
     );
     for (kind, rows) in sections {
         let folder = kind.folder();
@@ -161,7 +165,7 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
             html,
             "<h2>{}</h2>\n<p><a href=\"{folder}/matrix.html\">case by case</a></p>\n<table>\n<thead><tr><th>implementation</th><th>ecosystem</th>\
              <th>library</th><th>fail</th><th>warn</th><th>info</th><th>skip</th><th>pass</th><th>headline deviations</th></tr></thead>\n<tbody>",
-            if *kind == Kind::Clients { "Clients" } else { "Servers" }
+            kind.title()
         );
         for row in rows {
             let _ = write!(

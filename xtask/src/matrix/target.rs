@@ -1,6 +1,7 @@
 //! A server implementation running for the length of its check: its app
-//! started on 127.0.0.1 port 0 (it prints its base URL first), or for the
-//! nginx pair, the reference server behind nginx with the folder's config.
+//! started on 127.0.0.1 port 0 (it prints its base URL first), or for a
+//! proxy, the reference server behind the proxy with the folder's
+//! configuration.
 
 use std::io::{BufRead as _, BufReader, Read as _, Write as _};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
@@ -24,18 +25,29 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Running {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
+    /// The version the binary reports (proxies).
+    pub version: Option<String>,
+    /// Where events are published: the app itself, or for a proxy its
+    /// upstream (the proxy's own limits on request bodies are not the
+    /// stream's; what is checked is what it does to the stream).
+    pub publish_base: String,
     child: Child,
-    /// The nginx pair's upstream, with the runtime that drives it.
+    /// A proxy's upstream, with the runtime that drives it.
     _upstream: Option<(tokio::runtime::Runtime, ReferenceServer)>,
 }
 
-pub fn start(implementation: &Implementation, command: &[String], log: &Path) -> anyhow::Result<Running> {
+pub fn start(
+    implementation: &Implementation,
+    command: &[String],
+    log: &Path,
+    quiet_upstream: bool,
+) -> anyhow::Result<Running> {
     if let Some(parent) = log.parent() {
         std::fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
     }
     let log_file = std::fs::File::create(log).with_context(|| format!("cannot create {}", log.display()))?;
-    if implementation.ecosystem == Ecosystem::Nginx {
-        return start_nginx(implementation, log_file, log);
+    if implementation.ecosystem == Ecosystem::Proxy {
+        return start_proxy(implementation, log_file, log, quiet_upstream);
     }
     let (program, args) = command.split_first().context("empty command")?;
     let mut child = Command::new(program)
@@ -60,7 +72,8 @@ pub fn start(implementation: &Implementation, command: &[String], log: &Path) ->
             let _ = rest_log.write_all(&buffer[..n]);
         }
     });
-    let mut running = Running { base: String::new(), child, _upstream: None };
+    let mut running =
+        Running { base: String::new(), publish_base: String::new(), version: None, child, _upstream: None };
     let line = got.recv_timeout(START_TIMEOUT).map_err(|_| {
         anyhow::anyhow!("it printed no URL within {} s (log: {})", START_TIMEOUT.as_secs(), log.display())
     })?;
@@ -71,58 +84,85 @@ pub fn start(implementation: &Implementation, command: &[String], log: &Path) ->
             log.display()
         );
     }
+    running.publish_base.clone_from(&base);
     running.base = base;
     Ok(running)
 }
 
-/// The reference server on port 0, nginx in front of it on a free port.
-fn start_nginx(
+/// The reference server on port 0, the proxy in front of it on a free port,
+/// from the folder's configuration template (its placeholders in
+/// manifest::ProxySpec); `quiet_upstream` turns the upstream's heartbeat
+/// off (the idle run).
+fn start_proxy(
     implementation: &Implementation,
     log_file: std::fs::File,
     log: &Path,
+    quiet_upstream: bool,
 ) -> anyhow::Result<Running> {
+    let proxy = implementation.proxy.as_ref().context("a proxy without proxy.toml")?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(1)
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;
+    let heartbeat =
+        if quiet_upstream { Duration::ZERO } else { Duration::from_secs(proxy.upstream_heartbeat) };
     let upstream = runtime
         .block_on(ReferenceServer::start(
             (Ipv4Addr::LOCALHOST, 0).into(),
             Config {
                 x_accel_buffering_no: implementation.upstream_x_accel_buffering_no,
+                heartbeat,
                 ..Config::default()
             },
         ))
         .context("cannot start the reference server")?;
     let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).and_then(|l| l.local_addr())?.port();
-    let prefix = crate::repo_root().join("target/matrix/nginx").join(&implementation.name);
+    let prefix = crate::repo_root().join("target/matrix/proxies").join(&implementation.name);
+    // A fresh folder each run: no cache, pid file or spool of a run before.
+    let _ = std::fs::remove_dir_all(&prefix);
     std::fs::create_dir_all(&prefix).with_context(|| format!("cannot create {}", prefix.display()))?;
-    let template = implementation.dir.join("nginx.conf");
-    let config = std::fs::read_to_string(&template)
-        .with_context(|| format!("cannot read {}", template.display()))?
-        .replace("@LISTEN@", &format!("127.0.0.1:{port}"))
-        .replace("@UPSTREAM@", &upstream.addr().to_string())
-        .replace("@PREFIX@", &prefix.display().to_string());
-    let conf = prefix.join("nginx.conf");
-    std::fs::write(&conf, config).with_context(|| format!("cannot write {}", conf.display()))?;
-    let child = Command::new("nginx")
-        .arg("-p")
-        .arg(&prefix)
-        .arg("-c")
-        .arg(&conf)
+    // Proxies that drop root (squid, varnish) write their files here too.
+    std::fs::set_permissions(&prefix, std::os::unix::fs::PermissionsExt::from_mode(0o777))?;
+    let conf = prefix.join(&proxy.config);
+    let fill = |text: &str| {
+        text.replace("@PREFIX@", &prefix.display().to_string())
+            .replace("@CONF@", &conf.display().to_string())
+            .replace("@PORT@", &port.to_string())
+            .replace("@UPSTREAM_HOST@", "127.0.0.1")
+            .replace("@UPSTREAM_PORT@", &upstream.addr().port().to_string())
+            .replace("@UPSTREAM@", &upstream.addr().to_string())
+    };
+    let template = implementation.dir.join(&proxy.config);
+    let config =
+        std::fs::read_to_string(&template).with_context(|| format!("cannot read {}", template.display()))?;
+    std::fs::write(&conf, fill(&config)).with_context(|| format!("cannot write {}", conf.display()))?;
+    let words: Vec<String> = proxy.command.iter().map(|word| fill(word)).collect();
+    let (program, args) = words.split_first().context("an empty command")?;
+    let child = Command::new(program)
+        .args(args)
+        .current_dir(&prefix)
+        // Caddy keeps its state under XDG folders: here, not in /root.
+        .env("XDG_DATA_HOME", &prefix)
+        .env("XDG_CONFIG_HOME", &prefix)
         .stdin(Stdio::null())
         .stdout(log_file.try_clone()?)
         .stderr(log_file)
         .process_group(0)
         .spawn()
-        .context("cannot start nginx")?;
-    let running =
-        Running { base: format!("http://127.0.0.1:{port}"), child, _upstream: Some((runtime, upstream)) };
-    let deadline = Instant::now() + Duration::from_secs(10);
+        .with_context(|| format!("cannot start {program}"))?;
+    let version = super::install::version_of(&proxy.version_command);
+    let running = Running {
+        base: format!("http://127.0.0.1:{port}"),
+        publish_base: format!("http://{}", upstream.addr()),
+        version,
+        child,
+        _upstream: Some((runtime, upstream)),
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_err() {
         if Instant::now() > deadline {
-            bail!("nginx did not listen on port {port} within 10 s (log: {})", log.display());
+            bail!("{program} did not listen on port {port} within 20 s (log: {})", log.display());
         }
         std::thread::sleep(Duration::from_millis(50));
     }
