@@ -92,6 +92,26 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
             require("node", "install Node.js (Debian: apt-get install nodejs)")?;
             vec!["node".to_owned(), path_word(&dir.join(format!("{entry}.mjs")))]
         }
+        Ecosystem::Go => {
+            let mut packages = vec!["golang-go"];
+            packages.extend(implementation.packages.iter().map(String::as_str));
+            apt_get_install(&packages)?;
+            // GOPATH mode, offline: imports come from Debian's
+            // /usr/share/gocode; the build cache stays under target/.
+            let place = cache.join("go");
+            let binary = place.join(&implementation.name).join("server");
+            let mut go = Command::new("go");
+            go.args(["build", "-o"])
+                .arg(&binary)
+                .arg(dir.join("main.go"))
+                .env("GO111MODULE", "off")
+                .env("GOPROXY", "off")
+                .env("GOFLAGS", "")
+                .env("GOPATH", format!("{}:/usr/share/gocode", place.join("gopath").display()))
+                .env("GOCACHE", place.join("cache"));
+            run(&mut go, "go build")?;
+            vec![path_word(&binary)]
+        }
         Ecosystem::Proxy => {
             let proxy = implementation.proxy.as_ref().context("a proxy without proxy.toml")?;
             install_from_debian(&proxy.command[0], &proxy.package)?;
@@ -100,17 +120,31 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
     })
 }
 
-/// Installs Debian's `package` unless `program` is on the PATH: as root,
-/// with apt-get, services kept from starting (policy-rc.d answers 101, as
-/// in containers); otherwise one error naming the package.
+/// Installs Debian's `package` unless `program` is on the PATH.
 fn install_from_debian(program: &str, package: &str) -> anyhow::Result<()> {
     if which(program) {
         return Ok(());
     }
+    apt_get_install(&[package])?;
+    if !which(program) {
+        bail!("apt-get installed {package}, but {program} is still not on the PATH");
+    }
+    Ok(())
+}
+
+/// Installs those of Debian's `packages` that are not installed: as root,
+/// with apt-get, services kept from starting (policy-rc.d answers 101, as
+/// in containers); otherwise one error naming them.
+fn apt_get_install(packages: &[&str]) -> anyhow::Result<()> {
+    let missing: Vec<&str> = packages.iter().copied().filter(|p| debian_version(p).is_none()).collect();
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let list = missing.join(" ");
     // /proc/self belongs to the process's effective user.
     let root = std::fs::metadata("/proc/self").is_ok_and(|m| std::os::unix::fs::MetadataExt::uid(&m) == 0);
     if !root {
-        bail!("{program} not found: install it from Debian (apt-get install {package})");
+        bail!("not installed: install it from Debian (apt-get install {list})");
     }
     let policy = Path::new("/usr/sbin/policy-rc.d");
     let made_policy = !policy.exists();
@@ -118,32 +152,43 @@ fn install_from_debian(program: &str, package: &str) -> anyhow::Result<()> {
         use std::os::unix::fs::PermissionsExt as _;
         std::fs::write(
             policy,
-            "#!/bin/sh\n# ssecheck: no service starts while it installs a proxy.\nexit 101\n",
+            "#!/bin/sh\n# ssecheck: no service starts while the matrix installs.\nexit 101\n",
         )
         .context("cannot write /usr/sbin/policy-rc.d")?;
         std::fs::set_permissions(policy, std::fs::Permissions::from_mode(0o755))?;
     }
-    eprintln!("    apt-get install {package}");
+    eprintln!("    apt-get install {list}");
     let install = |update: bool| -> anyhow::Result<()> {
         if update {
             run(Command::new("apt-get").args(["update", "-qq"]), "apt-get update")?;
         }
         run(
             Command::new("apt-get")
-                .args(["install", "-y", "-qq", "--no-install-recommends", package])
+                .args(["install", "-y", "-qq", "--no-install-recommends"])
+                .args(&missing)
                 .env("DEBIAN_FRONTEND", "noninteractive"),
             "apt-get install",
         )
     };
+    // The package index may be missing or stale on a fresh machine.
     let result = install(false).or_else(|_| install(true));
     if made_policy {
         let _ = std::fs::remove_file(policy);
     }
-    result?;
-    if !which(program) {
-        bail!("apt-get installed {package}, but {program} is still not on the PATH");
-    }
-    Ok(())
+    result
+}
+
+/// The installed version of Debian's `package`, if it is installed.
+pub fn debian_version(package: &str) -> Option<String> {
+    let output = Command::new("dpkg-query")
+        .args(["-W", "-f=${Status}\t${Version}", package])
+        .stdin(Stdio::null())
+        .stderr(Stdio::null())
+        .output()
+        .ok()?;
+    let text = String::from_utf8_lossy(&output.stdout);
+    let (status, version) = text.split_once('\t')?;
+    (status.ends_with(" installed") && !version.is_empty()).then(|| version.to_owned())
 }
 
 /// Whether `program` is an executable on the PATH (or a path to one).

@@ -25,6 +25,9 @@ pub enum Ecosystem {
     /// The reference server behind a proxy from Debian, with the folder's
     /// configuration (`proxy.toml`).
     Proxy,
+    /// A `main.go` built offline in GOPATH mode against Debian's packaged
+    /// Go modules (`packages` in server.toml).
+    Go,
 }
 
 impl Ecosystem {
@@ -35,6 +38,7 @@ impl Ecosystem {
             Self::Python => "Python",
             Self::Browser => "browser",
             Self::Proxy => "proxy",
+            Self::Go => "Go",
         }
     }
 }
@@ -74,6 +78,10 @@ struct ServerManifest {
     /// `--resume` when it replays missed events after `Last-Event-ID`.
     #[serde(default)]
     flags: Vec<String>,
+    /// Go only: the Debian packages of the modules it builds against; the
+    /// first one's version is the one reports record.
+    #[serde(default)]
+    packages: Vec<String>,
 }
 
 /// How a proxy's configuration was chosen.
@@ -157,6 +165,8 @@ pub struct Implementation {
     pub upstream_x_accel_buffering_no: bool,
     /// Proxies only: how it is installed and run.
     pub proxy: Option<ProxySpec>,
+    /// Go only: its Debian packages.
+    pub packages: Vec<String>,
 }
 
 /// Every implementation of `kind`, sorted by name.
@@ -217,6 +227,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 check_args,
                 upstream_x_accel_buffering_no: false,
                 proxy: None,
+                packages: Vec::new(),
             }
         }
         Kind::Servers => {
@@ -226,6 +237,9 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
             }
             if let Some(flag) = m.flags.iter().find(|flag| flag.as_str() != "--resume") {
                 bail!("unknown flag {flag:?}: a server declares only --resume");
+            }
+            if (m.ecosystem == Ecosystem::Go) == m.packages.is_empty() {
+                bail!("packages (Debian's Go module packages) are for the go ecosystem, which needs them");
             }
             Implementation {
                 name,
@@ -237,6 +251,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 check_args: m.flags,
                 upstream_x_accel_buffering_no: false,
                 proxy: None,
+                packages: m.packages,
             }
         }
         Kind::Proxies => {
@@ -281,6 +296,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                     version_command: m.version_command,
                     upstream_heartbeat: m.upstream_heartbeat,
                 }),
+                packages: Vec::new(),
             }
         }
     })

@@ -300,7 +300,14 @@ fn check(
                 .arg(format!("{}/events", running.base))
                 .arg("--publish")
                 .arg(format!("{}/publish", running.publish_base));
-            if let Some(version) = &running.version {
+            // The version that runs: a proxy's binary says it, a Go
+            // app's is its first Debian package's.
+            let version = running.version.clone().or_else(|| {
+                (implementation.ecosystem == manifest::Ecosystem::Go)
+                    .then(|| implementation.packages.first().and_then(|p| install::debian_version(p)))
+                    .flatten()
+            });
+            if let Some(version) = &version {
                 check.arg("--target-version").arg(version);
             }
             Some(running)
