@@ -17,7 +17,7 @@ use crate::case::{Capability, Level};
 /// `server.slow-consumer.publisher`.
 pub const PUBLISHER: Check = Check {
     id: "server.slow-consumer.publisher",
-    title: "While one subscriber has stopped reading, every publish request is still answered within the latency limit",
+    title: "While one subscriber has stopped reading, every publish request is still answered within a second of the latency limit",
     spec: &["#authoring-notes"],
     level: Level::Must,
     needs: &[Capability::Publish],
@@ -26,7 +26,7 @@ pub const PUBLISHER: Check = Check {
 /// `server.slow-consumer.others`.
 pub const OTHERS: Check = Check {
     id: "server.slow-consumer.others",
-    title: "While one subscriber has stopped reading, the others receive every event, in order, within the latency limit",
+    title: "While one subscriber has stopped reading, the others receive every event, in order, within a second of the latency limit",
     spec: &["#authoring-notes"],
     level: Level::Must,
     needs: &[Capability::Publish],
@@ -44,6 +44,11 @@ const EVENT_DATA: usize = 16 * 1024;
 const STALLED_RECEIVE_BUFFER: u32 = 4 * 1024;
 /// Subscribers that keep reading.
 const READING: usize = 2;
+/// What a stall may add to the latency limit before it counts: a stalled
+/// subscriber that holds the others up does so for seconds, while the
+/// ~200 ms a proxy waiting for full packets adds to every event is
+/// server.delivery.prompt's finding, not this one's.
+const GRACE: Duration = Duration::from_secs(1);
 
 /// What one reading subscriber received: each event's number and when.
 type Received = Arc<Mutex<Vec<(usize, Instant)>>>;
@@ -135,11 +140,11 @@ async fn run(
             }
         }
     }
-    if publisher_problem.is_none() && slowest > limit {
+    if publisher_problem.is_none() && slowest > limit + GRACE {
         publisher_problem = Some(format!(
             "a publish request took {} to be answered (the limit is {}) while one subscriber had stopped reading: the server waits on it before answering",
             seconds(slowest),
-            seconds(limit)
+            seconds(limit + GRACE)
         ));
     }
     // The reading subscribers get until `timeout` after the last answered
@@ -204,11 +209,11 @@ fn judge_others(received: &[Received], published: &[Instant], limit: Duration, t
             ));
         } else if numbers.iter().take(want.len()).ne(want.iter()) {
             problem = Some(format!("{who} received the events out of order or twice"));
-        } else if slowest > limit {
+        } else if slowest > limit + GRACE {
             problem = Some(format!(
                 "{who} received an event {} after it was published (the limit is {}): the other subscriber's stall held it up",
                 seconds(slowest),
-                seconds(limit)
+                seconds(limit + GRACE)
             ));
         }
     }
