@@ -254,15 +254,13 @@ async fn prompt(
                     seconds(limit)
                 )
             });
-            let mut finding = Finding::new(&PROMPT, problem, observed(&timing, json!({})));
-            if timing.late.is_none() {
-                finding.message = format!(
+            Finding::new(&PROMPT, problem, observed(&timing, json!({}))).passed_as(|| {
+                format!(
                     "{ALONE} events published alone arrived after {} (the limit is {})",
                     listed(&timing.prompt),
                     seconds(limit)
-                );
-            }
-            finding
+                )
+            })
         }
     }
 }
@@ -288,11 +286,11 @@ async fn compression(
     let compressed = !coding.is_empty() && !coding.eq_ignore_ascii_case("identity");
     if !compressed {
         // How an uncompressed stream's events arrive is server.delivery.prompt.
-        let mut finding = Finding::new(&COMPRESSION, None, seen);
-        finding.message = format!(
-            "not compressed: asked with Accept-Encoding: {BROWSER_ACCEPT_ENCODING}, the stream came without a Content-Encoding"
-        );
-        return finding;
+        return Finding::new(&COMPRESSION, None, seen).passed_as(|| {
+            format!(
+                "not compressed: asked with Accept-Encoding: {BROWSER_ACCEPT_ENCODING}, the stream came without a Content-Encoding"
+            )
+        });
     }
     let mut subscriber = match Subscriber::reading(opened) {
         Ok(subscriber) => subscriber,
@@ -313,15 +311,13 @@ async fn compression(
             seconds(limit)
         )
     });
-    let mut finding = Finding::new(&COMPRESSION, problem, observed(&timing, seen));
-    if timing.late.is_none() {
-        finding.message = format!(
+    Finding::new(&COMPRESSION, problem, observed(&timing, seen)).passed_as(|| {
+        format!(
             "Content-Encoding: {coding}, and each event still arrived when published ({}; the limit is {}): the compressor is flushed per event",
             listed(&timing.prompt),
             seconds(limit)
-        );
-    }
-    finding
+        )
+    })
 }
 
 /// Lets the server register a new subscriber, then forgets what it sent on

@@ -145,10 +145,9 @@ async fn survival(
             }
         },
     };
-    let mut finding = Finding::new(&SURVIVAL, None, observed);
-    finding.message =
-        format!("the stream stayed open through {} without published events ({kept}){after}", seconds(idle));
-    finding
+    Finding::new(&SURVIVAL, None, observed).passed_as(|| {
+        format!("the stream stayed open through {} without published events ({kept}){after}", seconds(idle))
+    })
 }
 
 /// Publishes one event after the quiet period and waits for it on the same

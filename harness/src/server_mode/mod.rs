@@ -158,6 +158,27 @@ impl CaseReport {
     }
 }
 
+impl CaseReport {
+    /// The same finding, its message `message()` when it passed (the
+    /// default says only "as the standard says").
+    #[must_use]
+    pub fn passed_as(mut self, message: impl FnOnce() -> String) -> Self {
+        if self.status == Status::Pass {
+            self.message = message();
+        }
+        self
+    }
+}
+
+/// The findings of `checks` from a run that gives them all, or the one
+/// problem that stopped it, then given to each of them.
+fn each_or_all<const N: usize>(checks: &[Check; N], run: Result<[Finding; N], String>) -> Vec<Finding> {
+    match run {
+        Ok(findings) => findings.to_vec(),
+        Err(why) => checks.iter().map(|check| Finding::new(check, Some(why.clone()), Value::Null)).collect(),
+    }
+}
+
 impl crate::report::Registered for Check {
     fn id(&self) -> &str {
         self.id

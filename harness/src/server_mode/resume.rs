@@ -8,7 +8,7 @@
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::http::Url;
 use super::round_trip::{self, Delivered, NextEvent, Stalled, Subscriber};
@@ -83,10 +83,7 @@ pub async fn check(
             })
             .collect();
     }
-    match run(requests, stream, publish, timeout).await {
-        Ok(findings) => findings.to_vec(),
-        Err(why) => CHECKS.iter().map(|check| Finding::new(check, Some(why.clone()), Value::Null)).collect(),
-    }
+    super::each_or_all(&CHECKS, run(requests, stream, publish, timeout).await)
 }
 
 async fn run(
@@ -240,18 +237,16 @@ fn judge(
             if want.is_empty() { "nothing again".to_owned() } else { format!("events {}", list(want)) };
         format!("reconnected with {sent}, it should receive {want}; it received {}", problems.join("; "))
     });
-    let mut finding = Finding::new(check, problem, observed);
-    if finding.status == crate::report::Status::Pass {
-        finding.message = if want.is_empty() {
+    Finding::new(check, problem, observed).passed_as(|| {
+        if want.is_empty() {
             format!("reconnected with {sent}, the latest, it received nothing again")
         } else {
             format!(
                 "reconnected with {sent}, it received events {} (published while it was away), exactly once and in order",
                 list(want)
             )
-        };
-    }
-    finding
+        }
+    })
 }
 
 fn list(numbers: &[usize]) -> String {

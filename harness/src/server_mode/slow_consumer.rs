@@ -7,7 +7,7 @@
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::http::Url;
 use super::round_trip::{self, NextEvent, Subscriber};
@@ -60,10 +60,7 @@ pub async fn check(
     limit: Duration,
     timeout: Duration,
 ) -> Vec<Finding> {
-    match run(requests, stream, publish, limit, timeout).await {
-        Ok(findings) => findings.to_vec(),
-        Err(why) => CHECKS.iter().map(|check| Finding::new(check, Some(why.clone()), Value::Null)).collect(),
-    }
+    super::each_or_all(&CHECKS, run(requests, stream, publish, limit, timeout).await)
 }
 
 async fn run(
@@ -160,21 +157,14 @@ async fn run(
         reader.abort();
     }
     drop(stalled);
-    let publisher = {
-        let mut finding = Finding::new(
-            &PUBLISHER,
-            publisher_problem.clone(),
-            json!({"published": published.len(), "slowest_publish_ms": slowest.as_millis() as u64}),
-        );
-        if publisher_problem.is_none() {
-            finding.message = format!(
-                "all {EVENTS} publish requests ({}) were answered while one subscriber had stopped reading; the slowest took {}",
-                mib(EVENTS * EVENT_DATA),
-                seconds(slowest)
-            );
-        }
-        finding
-    };
+    let observed = json!({"published": published.len(), "slowest_publish_ms": slowest.as_millis() as u64});
+    let publisher = Finding::new(&PUBLISHER, publisher_problem, observed).passed_as(|| {
+        format!(
+            "all {EVENTS} publish requests ({}) were answered while one subscriber had stopped reading; the slowest took {}",
+            mib(EVENTS * EVENT_DATA),
+            seconds(slowest)
+        )
+    });
     Ok([publisher, judge_others(&received, &published, limit, timeout)])
 }
 
@@ -219,15 +209,13 @@ fn judge_others(received: &[Received], published: &[Instant], limit: Duration, t
     }
     let observed =
         json!({"received": counts, "published": published.len(), "slowest_ms": slowest.as_millis() as u64});
-    let mut finding = Finding::new(&OTHERS, problem.clone(), observed);
-    if problem.is_none() {
-        finding.message = format!(
+    Finding::new(&OTHERS, problem, observed).passed_as(|| {
+        format!(
             "the {READING} reading subscribers received all {} events in order, the slowest {} after its publish request, while another had stopped reading",
             published.len(),
             seconds(slowest)
-        );
-    }
-    finding
+        )
+    })
 }
 
 fn number(tag: &str, data: &str) -> Option<usize> {
