@@ -63,6 +63,9 @@ struct ClientManifest {
     /// browser only): passed as `--known-deviation`.
     #[serde(default)]
     known_deviations: BTreeMap<String, String>,
+    /// Go only: the Debian packages of the modules it builds against.
+    #[serde(default)]
+    packages: Vec<String>,
 }
 
 /// `servers/<folder>/server.toml`.
@@ -198,6 +201,9 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
             if matches!(m.ecosystem, Ecosystem::Proxy) {
                 bail!("proxy is the ecosystem of harness-adapters/proxies/");
             }
+            if (m.ecosystem == Ecosystem::Go) == m.packages.is_empty() {
+                bail!("packages (Debian's Go module packages) are for the go ecosystem, which needs them");
+            }
             let mut check_args = m.flags.clone();
             for flag in &m.flags {
                 if !matches!(flag.as_str(), "--no-reconnect" | "--no-last-event-id" | "--no-retry") {
@@ -227,7 +233,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 check_args,
                 upstream_x_accel_buffering_no: false,
                 proxy: None,
-                packages: Vec::new(),
+                packages: m.packages,
             }
         }
         Kind::Servers => {

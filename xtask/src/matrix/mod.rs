@@ -287,9 +287,18 @@ fn check(
         check.arg("--no-progress");
     }
     check.args(&implementation.check_args).stdin(Stdio::null()).stdout(Stdio::null());
+    // A Go implementation's version is its first Debian package's.
+    let go_version = || {
+        (implementation.ecosystem == manifest::Ecosystem::Go)
+            .then(|| implementation.packages.first().and_then(|p| install::debian_version(p)))
+            .flatten()
+    };
     let _running = match kind {
         Kind::Clients => {
             check.arg("--client").arg(command.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" "));
+            if let Some(version) = go_version() {
+                check.arg("--target-version").arg(version);
+            }
             None
         }
         Kind::Servers | Kind::Proxies => {
@@ -300,14 +309,8 @@ fn check(
                 .arg(format!("{}/events", running.base))
                 .arg("--publish")
                 .arg(format!("{}/publish", running.publish_base));
-            // The version that runs: a proxy's binary says it, a Go
-            // app's is its first Debian package's.
-            let version = running.version.clone().or_else(|| {
-                (implementation.ecosystem == manifest::Ecosystem::Go)
-                    .then(|| implementation.packages.first().and_then(|p| install::debian_version(p)))
-                    .flatten()
-            });
-            if let Some(version) = &version {
+            // The version that runs: a proxy's binary says it.
+            if let Some(version) = &running.version.clone().or_else(go_version) {
                 check.arg("--target-version").arg(version);
             }
             Some(running)
