@@ -293,10 +293,20 @@ fn check(
             .then(|| implementation.packages.first().and_then(|p| install::debian_version(p)))
             .flatten()
     };
+    // The browser's is what its binary says (Debian updates it under the
+    // pinned text of adapter.toml).
+    let browser_version = || {
+        (implementation.ecosystem == manifest::Ecosystem::Browser)
+            .then(|| {
+                let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+                install::version_of(&[chromium, "--version".to_owned()])
+            })
+            .flatten()
+    };
     let _running = match kind {
         Kind::Clients => {
             check.arg("--client").arg(command.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" "));
-            if let Some(version) = go_version() {
+            if let Some(version) = go_version().or_else(browser_version) {
                 check.arg("--target-version").arg(version);
             }
             None
