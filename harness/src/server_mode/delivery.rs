@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 
 use super::content_coding::BROWSER_ACCEPT_ENCODING;
 use super::http::Url;
-use super::round_trip::{self, NextEvent, Subscriber};
+use super::round_trip::{self, Missed, Subscriber};
 use super::{Check, Finding, Requests, seconds};
 use crate::case::{Capability, Level};
 
@@ -166,11 +166,9 @@ async fn publish_one(
     payload: &Value,
     timeout: Duration,
 ) -> Result<(), String> {
-    match round_trip::post(requests, publish, payload, timeout).await {
-        Ok(200..=299) => Ok(()),
-        Ok(status) => Err(format!("the publish endpoint answered {status}")),
-        Err(error) => Err(format!("the publish request failed: {error}")),
-    }
+    round_trip::publish_accepted(requests, publish, payload, timeout)
+        .await
+        .map_err(|why| format!("the publish request {why}"))
 }
 
 /// When the event with data `mark` arrived, if before `deadline`; `Err`
@@ -180,13 +178,10 @@ async fn wait_for(
     mark: &str,
     deadline: Instant,
 ) -> Result<Option<Instant>, String> {
-    loop {
-        match subscriber.next_event(deadline).await {
-            NextEvent::Event(event, at) if round_trip::plain_data(&event) == mark => return Ok(Some(at)),
-            NextEvent::Event(..) => {}
-            NextEvent::Ended => return Err("the stream ended".to_owned()),
-            NextEvent::Waited => return Ok(None),
-        }
+    match subscriber.arrival_of(mark, deadline).await {
+        Ok(at) => Ok(Some(at)),
+        Err(Missed::Waited) => Ok(None),
+        Err(Missed::Ended) => Err("the stream ended".to_owned()),
     }
 }
 
@@ -243,7 +238,7 @@ async fn prompt(
             return Finding::new(&PROMPT, Some(format!("cannot open a subscriber: {error}")), Value::Null);
         }
     };
-    settle(&mut subscriber).await;
+    subscriber.settle().await;
     match promptness(requests, publish, &mut subscriber, "alone", limit, timeout).await {
         Err(error) => Finding::new(&PROMPT, Some(error), Value::Null),
         Ok(timing) => {
@@ -299,7 +294,7 @@ async fn compression(
             return Finding::new(&COMPRESSION, Some(why), seen);
         }
     };
-    settle(&mut subscriber).await;
+    subscriber.settle().await;
     let timing = match promptness(requests, publish, &mut subscriber, "compressed", limit, timeout).await {
         Ok(timing) => timing,
         Err(error) => return Finding::new(&COMPRESSION, Some(error), seen),
@@ -318,11 +313,4 @@ async fn compression(
             seconds(limit)
         )
     })
-}
-
-/// Lets the server register a new subscriber, then forgets what it sent on
-/// connecting.
-async fn settle(subscriber: &mut Subscriber) {
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    subscriber.drain();
 }

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use super::http::{self, Url};
-use super::round_trip::{self, NextEvent, Subscriber};
+use super::round_trip::{self, Missed, Subscriber};
 use super::{Check, Finding, Requests, seconds};
 use crate::case::{Capability, Level};
 
@@ -161,25 +161,14 @@ async fn delivers_after(
     let mut subscriber = Subscriber::reading(opened)?;
     let mark = "ssecheck-after-idle";
     let started = Instant::now();
-    match round_trip::post(requests, publish, &json!({"data": mark}), timeout).await {
-        Ok(200..=299) => {}
-        Ok(status) => return Err(format!("publishing after it was answered {status}")),
-        Err(error) => return Err(format!("publishing after it failed: {error}")),
-    }
-    let deadline = started + timeout;
-    loop {
-        match subscriber.next_event(deadline).await {
-            NextEvent::Event(event, at) if round_trip::plain_data(&event) == mark => return Ok(at - started),
-            NextEvent::Event(..) => {}
-            NextEvent::Ended => {
-                return Err("the stream ended when an event was published after it".to_owned());
-            }
-            NextEvent::Waited => {
-                return Err(format!(
-                    "an event published after it did not arrive within {}",
-                    seconds(timeout)
-                ));
-            }
+    round_trip::publish_accepted(requests, publish, &json!({"data": mark}), timeout)
+        .await
+        .map_err(|why| format!("publishing after it {why}"))?;
+    match subscriber.arrival_of(mark, started + timeout).await {
+        Ok(at) => Ok(at - started),
+        Err(Missed::Ended) => Err("the stream ended when an event was published after it".to_owned()),
+        Err(Missed::Waited) => {
+            Err(format!("an event published after it did not arrive within {}", seconds(timeout)))
         }
     }
 }

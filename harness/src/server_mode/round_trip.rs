@@ -292,6 +292,15 @@ pub(super) enum NextEvent {
     Waited,
 }
 
+/// Why an awaited event did not come ([`Subscriber::arrival_of`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Missed {
+    /// The stream ended (or could not be read on).
+    Ended,
+    /// The deadline passed first.
+    Waited,
+}
+
 /// Every flawed line one subscriber read, by flaw.
 type Tally = Arc<Mutex<BTreeMap<LineFlaw, Offending>>>;
 
@@ -403,6 +412,26 @@ impl Subscriber {
         }
     }
 
+    /// When the event whose data is `data` arrived, within `deadline`;
+    /// the events before it are passed over.
+    pub(super) async fn arrival_of(&mut self, data: &str, deadline: Instant) -> Result<Instant, Missed> {
+        loop {
+            match self.next_event(deadline).await {
+                NextEvent::Event(event, at) if plain_data(&event) == data => return Ok(at),
+                NextEvent::Event(..) => {}
+                NextEvent::Ended => return Err(Missed::Ended),
+                NextEvent::Waited => return Err(Missed::Waited),
+            }
+        }
+    }
+
+    /// Lets the server register a new subscriber, then forgets what it
+    /// sent on connecting.
+    pub(super) async fn settle(&mut self) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        self.drain();
+    }
+
     /// Forgets what arrived so far (what the server sends on connecting).
     pub(super) fn drain(&mut self) {
         while self.arrivals.try_recv().is_ok() {}
@@ -443,24 +472,29 @@ pub(super) async fn delivers(
     let mut subscriber = Subscriber::open(requests, stream, &[], timeout)
         .await
         .map_err(|e| format!("a fresh subscriber could not open: {e}"))?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    subscriber.drain();
+    subscriber.settle().await;
     let mark = "ssecheck-probe";
     post(requests, publish, &json!({"data": mark}), timeout)
         .await
         .map_err(|e| format!("publishing to a fresh subscriber failed: {e}"))?;
-    let deadline = Instant::now() + timeout;
-    loop {
-        match subscriber.next_event(deadline).await {
-            NextEvent::Event(event, _) if plain_data(&event) == mark => return Ok(()),
-            NextEvent::Event(..) => {}
-            NextEvent::Ended | NextEvent::Waited => {
-                return Err(format!(
-                    "a fresh subscriber received no published event within {}",
-                    seconds(timeout)
-                ));
-            }
-        }
+    match subscriber.arrival_of(mark, Instant::now() + timeout).await {
+        Ok(_) => Ok(()),
+        Err(_) => Err(format!("a fresh subscriber received no published event within {}", seconds(timeout))),
+    }
+}
+
+/// POSTs a payload; `Err` ends a sentence saying why it was not accepted
+/// ("was answered 500", "failed: ...").
+pub(super) async fn publish_accepted(
+    requests: &Requests,
+    url: &Url,
+    payload: &Value,
+    timeout: Duration,
+) -> Result<(), String> {
+    match post(requests, url, payload, timeout).await {
+        Ok(200..=299) => Ok(()),
+        Ok(status) => Err(format!("was answered {status}")),
+        Err(error) => Err(format!("failed: {error}")),
     }
 }
 
