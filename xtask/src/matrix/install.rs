@@ -87,7 +87,7 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
             vec![path_word(&python), path_word(&dir.join(format!("{entry}.py")))]
         }
         Ecosystem::Browser => {
-            let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
+            let chromium = chromium();
             require(&chromium, "install Chromium (Debian: apt-get install chromium) or set CHROMIUM")?;
             require("node", "install Node.js (Debian: apt-get install nodejs)")?;
             vec!["node".to_owned(), path_word(&dir.join(format!("{entry}.mjs")))]
@@ -178,6 +178,24 @@ fn apt_get_install(packages: &[&str]) -> anyhow::Result<()> {
     result
 }
 
+/// The browser to run: `$CHROMIUM`, else Debian's `chromium`.
+fn chromium() -> String {
+    std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned())
+}
+
+/// The version of what runs, as it reports itself: a proxy's binary, a Go
+/// implementation's first Debian package, the browser's binary (Debian
+/// updates them under the text pinned in the folder); `None` for the
+/// others, whose lock files pin what runs.
+pub fn version_that_runs(implementation: &Implementation) -> Option<String> {
+    match implementation.ecosystem {
+        Ecosystem::Proxy => version_of(&implementation.proxy.as_ref()?.version_command),
+        Ecosystem::Go => debian_version(implementation.packages.first()?),
+        Ecosystem::Browser => version_of(&[chromium(), "--version".to_owned()]),
+        Ecosystem::Rust | Ecosystem::Npm | Ecosystem::Python => None,
+    }
+}
+
 /// The installed version of Debian's `package`, if it is installed.
 pub fn debian_version(package: &str) -> Option<String> {
     let output = Command::new("dpkg-query")
@@ -207,7 +225,7 @@ fn which(program: &str) -> bool {
 /// its output (`nginx version: nginx/1.22.1` gives `1.22.1`, `HAProxy
 /// version 2.6.12-1+deb12u4 ...` gives `2.6.12-1+deb12u4`); `None` when it
 /// prints none.
-pub fn version_of(version_command: &[String]) -> Option<String> {
+fn version_of(version_command: &[String]) -> Option<String> {
     let (program, args) = version_command.split_first()?;
     let output = Command::new(program).args(args).stdin(Stdio::null()).output().ok()?;
     let text =

@@ -287,28 +287,12 @@ fn check(
         check.arg("--no-progress");
     }
     check.args(&implementation.check_args).stdin(Stdio::null()).stdout(Stdio::null());
-    // A Go implementation's version is its first Debian package's.
-    let go_version = || {
-        (implementation.ecosystem == manifest::Ecosystem::Go)
-            .then(|| implementation.packages.first().and_then(|p| install::debian_version(p)))
-            .flatten()
-    };
-    // The browser's is what its binary says (Debian updates it under the
-    // pinned text of adapter.toml).
-    let browser_version = || {
-        (implementation.ecosystem == manifest::Ecosystem::Browser)
-            .then(|| {
-                let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned());
-                install::version_of(&[chromium, "--version".to_owned()])
-            })
-            .flatten()
-    };
+    if let Some(version) = install::version_that_runs(implementation) {
+        check.arg("--target-version").arg(version);
+    }
     let _running = match kind {
         Kind::Clients => {
             check.arg("--client").arg(command.iter().map(|w| shell_quote(w)).collect::<Vec<_>>().join(" "));
-            if let Some(version) = go_version().or_else(browser_version) {
-                check.arg("--target-version").arg(version);
-            }
             None
         }
         Kind::Servers | Kind::Proxies => {
@@ -319,10 +303,6 @@ fn check(
                 .arg(format!("{}/events", running.base))
                 .arg("--publish")
                 .arg(format!("{}/publish", running.publish_base));
-            // The version that runs: a proxy's binary says it.
-            if let Some(version) = &running.version.clone().or_else(go_version) {
-                check.arg("--target-version").arg(version);
-            }
             Some(running)
         }
     };

@@ -25,8 +25,6 @@ const START_TIMEOUT: Duration = Duration::from_secs(60);
 pub struct Running {
     /// `http://127.0.0.1:PORT`.
     pub base: String,
-    /// The version the binary reports (proxies).
-    pub version: Option<String>,
     /// Where events are published: the app itself, or for a proxy its
     /// upstream (the proxy's own limits on request bodies are not the
     /// stream's; what is checked is what it does to the stream).
@@ -72,8 +70,7 @@ pub fn start(
             let _ = rest_log.write_all(&buffer[..n]);
         }
     });
-    let mut running =
-        Running { base: String::new(), publish_base: String::new(), version: None, child, _upstream: None };
+    let mut running = Running { base: String::new(), publish_base: String::new(), child, _upstream: None };
     let line = got.recv_timeout(START_TIMEOUT).map_err(|_| {
         anyhow::anyhow!("it printed no URL within {} s (log: {})", START_TIMEOUT.as_secs(), log.display())
     })?;
@@ -151,11 +148,9 @@ fn start_proxy(
         .process_group(0)
         .spawn()
         .with_context(|| format!("cannot start {program}"))?;
-    let version = super::install::version_of(&proxy.version_command);
     let running = Running {
         base: format!("http://127.0.0.1:{port}"),
         publish_base: format!("http://{}", upstream.addr()),
-        version,
         child,
         _upstream: Some((runtime, upstream)),
     };
