@@ -132,6 +132,10 @@ pub struct Flaws {
     /// A reconnection with `Last-Event-ID` replays from the event with that
     /// id, not after it: one event too many.
     pub replay_one_too_many: bool,
+    /// A reconnection with `Last-Event-ID` replays the events whose ids
+    /// sort after it, in the order of their ids, as a history kept sorted
+    /// by id does: right only when ids happen to sort in publishing order.
+    pub replay_in_id_order: bool,
     /// Ends a stream after this long without a byte written, as a proxy's
     /// idle timeout does (with `heartbeat` zero, to stage idle survival).
     pub idle_cut: Option<Duration>,
@@ -336,9 +340,16 @@ fn events<B>(state: &Arc<State>, request: &Request<B>) -> Response<Body> {
             let history = state.history.lock().unwrap_or_else(PoisonError::into_inner);
             // The events after the one with that id (the flaw: from it).
             let after = usize::from(!flaws.replay_one_too_many);
-            match history.iter().rposition(|p| p.id.as_deref() == Some(id.as_str())) {
-                Some(position) => history.iter().skip(position + after).cloned().collect(),
-                None => Vec::new(),
+            if flaws.replay_in_id_order {
+                let mut later: Vec<Arc<Published>> =
+                    history.iter().filter(|p| p.id.as_deref() > Some(id.as_str())).cloned().collect();
+                later.sort_by(|a, b| a.id.cmp(&b.id));
+                later
+            } else {
+                match history.iter().rposition(|p| p.id.as_deref() == Some(id.as_str())) {
+                    Some(position) => history.iter().skip(position + after).cloned().collect(),
+                    None => Vec::new(),
+                }
             }
         }
         None => Vec::new(),
@@ -478,32 +489,42 @@ impl Live {
 }
 
 /// Where a stream's bytes go: straight to the client, or through a gzip
-/// encoder, or (flawed) into a buffer or through a Latin-1 encoder.
+/// encoder, or (flawed) through a Latin-1 encoder or a writer that holds
+/// them.
 struct Sink {
     frames: mpsc::Sender<Bytes>,
-    buffered: Option<Vec<u8>>,
     latin1: bool,
     gzip: Option<flate2::write::GzEncoder<Vec<u8>>>,
-    /// `unflushed_writer`, `gzip_unflushed`: output is held until
-    /// [`HELD_UP_TO`] bytes or the [`FLUSH_EVERY`] timer.
-    holds: bool,
-    held: Vec<u8>,
-    /// When the oldest held byte was written.
-    held_since: Option<tokio::time::Instant>,
+    hold: Option<Hold>,
     /// When bytes last went to the client (or were held for it).
     last_write: tokio::time::Instant,
 }
 
+/// The flawed writers' buffer: `buffered` holds 64 KiB and is never
+/// flushed; `unflushed_writer` and `gzip_unflushed` hold [`HELD_UP_TO`]
+/// bytes or until the [`FLUSH_EVERY`] timer.
+struct Hold {
+    up_to: usize,
+    timed: bool,
+    bytes: Vec<u8>,
+    /// With the timer: when the oldest held byte was written.
+    since: Option<tokio::time::Instant>,
+}
+
 impl Sink {
     fn new(frames: mpsc::Sender<Bytes>, flaws: Flaws, gzip: bool) -> Self {
+        let hold = |up_to, timed| Some(Hold { up_to, timed, bytes: Vec::new(), since: None });
         Self {
             frames,
-            buffered: flaws.buffered.then(Vec::new),
             latin1: flaws.latin1,
             gzip: gzip.then(|| flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast())),
-            holds: flaws.unflushed_writer || gzip && flaws.gzip_unflushed,
-            held: Vec::new(),
-            held_since: None,
+            hold: if flaws.buffered {
+                hold(64 * 1024, false)
+            } else if flaws.unflushed_writer || gzip && flaws.gzip_unflushed {
+                hold(HELD_UP_TO, true)
+            } else {
+                None
+            },
             last_write: tokio::time::Instant::now(),
         }
     }
@@ -512,13 +533,13 @@ impl Sink {
     /// the held bytes' flush, the idle cut.
     fn wake(&self, heartbeat: Duration, idle_cut: Option<Duration>) -> Option<tokio::time::Instant> {
         let heartbeat = (!heartbeat.is_zero()).then(|| self.last_write + heartbeat);
-        let flush = self.held_since.map(|since| since + FLUSH_EVERY);
+        let flush = self.hold.as_ref().and_then(|hold| hold.since).map(|since| since + FLUSH_EVERY);
         let cut = idle_cut.map(|cut| self.last_write + cut);
         [heartbeat, flush, cut].into_iter().flatten().min()
     }
 
     fn flush_due(&self) -> bool {
-        self.held_since.is_some_and(|since| since.elapsed() >= FLUSH_EVERY)
+        self.hold.as_ref().and_then(|hold| hold.since).is_some_and(|since| since.elapsed() >= FLUSH_EVERY)
     }
 
     /// Sends `bytes`; false once the client is gone.
@@ -533,43 +554,44 @@ impl Sink {
         } else {
             bytes.to_vec()
         };
-        if let Some(buffer) = &mut self.buffered {
-            buffer.extend_from_slice(&bytes);
-            if buffer.len() < 64 * 1024 {
-                return !self.frames.is_closed();
-            }
-            bytes = std::mem::take(buffer);
-        }
         if let Some(encoder) = &mut self.gzip {
             // Writing to a Vec cannot fail.
             let _ = encoder.write_all(&bytes);
-            if !self.holds {
+            if self.hold.is_none() {
                 let _ = encoder.flush();
             }
             bytes = std::mem::take(encoder.get_mut());
         }
-        if self.holds {
-            self.held.extend_from_slice(&bytes);
-            if self.held.len() < HELD_UP_TO {
-                self.held_since.get_or_insert_with(tokio::time::Instant::now);
+        if let Some(hold) = &mut self.hold {
+            hold.bytes.extend_from_slice(&bytes);
+            if hold.bytes.len() < hold.up_to {
+                if hold.timed {
+                    hold.since.get_or_insert_with(tokio::time::Instant::now);
+                }
                 return !self.frames.is_closed();
             }
-            self.held_since = None;
-            bytes = std::mem::take(&mut self.held);
+            hold.since = None;
+            bytes = std::mem::take(&mut hold.bytes);
         }
         bytes.is_empty() || self.frames.send(Bytes::from(bytes)).await.is_ok()
     }
 
-    /// Sends what the writer holds; false once the client is gone.
+    /// Sends what the writer holds (the never-flushed `buffered` writer
+    /// holds on); false once the client is gone.
     async fn flush(&mut self) -> bool {
         use std::io::Write as _;
+        let mut bytes = Vec::new();
+        if let Some(hold) = &mut self.hold {
+            if !hold.timed {
+                return !self.frames.is_closed();
+            }
+            hold.since = None;
+            bytes = std::mem::take(&mut hold.bytes);
+        }
         if let Some(encoder) = &mut self.gzip {
             let _ = encoder.flush();
-            let more = std::mem::take(encoder.get_mut());
-            self.held.extend_from_slice(&more);
+            bytes.append(encoder.get_mut());
         }
-        self.held_since = None;
-        let bytes = std::mem::take(&mut self.held);
         bytes.is_empty() || self.frames.send(Bytes::from(bytes)).await.is_ok()
     }
 }
