@@ -124,6 +124,19 @@ async fn a_replay_of_one_event_too_many_is_caught_by_the_resume_checks_only() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replay_in_the_order_of_ids_is_caught_by_the_resume_checks_only() {
+    let findings =
+        check(flawed(Flaws { replay_in_id_order: true, ..Flaws::default() }), Options::default()).await;
+    assert_eq!(
+        caught(&findings),
+        ids(&["server.resume.replay", "server.resume.up-to-date"]),
+        "{findings:#?}"
+    );
+    let message = &finding(&findings, "server.resume.replay").message;
+    assert!(message.contains("missing event(s) 4"), "{message}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn without_resume_declared_the_resume_checks_are_skipped_and_say_why() {
     let server = ReferenceServer::start(([127, 0, 0, 1], 0).into(), Config::default()).await.expect("starts");
     let options = Options {

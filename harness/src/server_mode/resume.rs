@@ -11,7 +11,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use serde_json::json;
 
 use super::http::Url;
-use super::round_trip::{self, Delivered, NextEvent, Stalled, Subscriber};
+use super::round_trip::{self, Delivered, Stalled, Subscriber};
 use super::{Check, Finding, Requests, seconds};
 use crate::case::{Capability, Level};
 
@@ -50,8 +50,12 @@ impl Names {
         Self(format!("{nanos:x}"))
     }
 
+    /// Event `n`'s id. The ids do not sort in publishing order (event 4's
+    /// sorts first, event 3's last), so a server that replays by comparing
+    /// ids rather than by when events were published replays the wrong ones.
     fn id(&self, n: usize) -> String {
-        format!("ssecheck-resume-{}-{n}", self.0)
+        const SORTS_AS: [char; AWAY + BEFORE] = ['d', 'b', 'e', 'a', 'c'];
+        format!("ssecheck-resume-{}-{}", self.0, SORTS_AS[n - 1])
     }
 
     fn data(&self, n: usize) -> String {
@@ -96,24 +100,16 @@ async fn run(
     let mut first = Subscriber::open(requests, stream, &[], timeout)
         .await
         .map_err(|e| format!("cannot open a subscriber: {e}"))?;
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    first.drain();
+    first.settle().await;
     for n in 1..=BEFORE {
         publish_event(requests, publish, &names, n, timeout).await?;
     }
     // The subscriber holds the last of them before it leaves.
-    let deadline = Instant::now() + timeout;
-    loop {
-        match first.next_event(deadline).await {
-            NextEvent::Event(event, _) if round_trip::plain_data(&event) == names.data(BEFORE) => break,
-            NextEvent::Event(..) => {}
-            NextEvent::Ended | NextEvent::Waited => {
-                return Err(format!(
-                    "the events published before the reconnection did not reach the subscriber within {}",
-                    seconds(timeout)
-                ));
-            }
-        }
+    if first.arrival_of(&names.data(BEFORE), Instant::now() + timeout).await.is_err() {
+        return Err(format!(
+            "the events published before the reconnection did not reach the subscriber within {}",
+            seconds(timeout)
+        ));
     }
     drop(first);
     // The server notices the subscriber left before the events it misses.
@@ -138,11 +134,9 @@ async fn publish_event(
     timeout: Duration,
 ) -> Result<(), String> {
     let payload = json!({"id": names.id(n), "data": names.data(n)});
-    match round_trip::post(requests, publish, &payload, timeout).await {
-        Ok(200..=299) => Ok(()),
-        Ok(status) => Err(format!("publishing event {n} with an id was answered {status}")),
-        Err(error) => Err(format!("publishing event {n} failed: {error}")),
-    }
+    round_trip::publish_accepted(requests, publish, &payload, timeout)
+        .await
+        .map_err(|why| format!("publishing event {n} with an id {why}"))
 }
 
 /// What a subscriber reconnecting with the id of event `after` receives
