@@ -103,3 +103,36 @@ fn idle_is_for_proxies_only() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("--idle is for the proxy matrix"), "{stderr}");
 }
+
+#[test]
+fn every_client_is_listed_with_the_protocols_it_is_checked_over() {
+    let output = Command::new(xtask()).args(["matrix", "clients", "--list"]).output().expect("xtask runs");
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    let listed = String::from_utf8(output.stdout).expect("UTF-8");
+    for line in listed.lines() {
+        let protocols = line.rsplit('\t').next().unwrap_or_default();
+        assert!(protocols.starts_with("protocols: h1"), "{line}");
+    }
+    // A library that speaks HTTP/2 by prior knowledge, and one that does not.
+    let of = |name: &str| listed.lines().find(|l| l.starts_with(&format!("{name}\t"))).unwrap_or_default();
+    assert!(of("rust-sse-stream").ends_with("protocols: h1 h1-tls h2c h2-tls"), "{listed}");
+    assert!(of("npm-eventsource").ends_with("protocols: h1 h1-tls"), "{listed}");
+}
+
+#[test]
+fn protocol_is_for_clients_only() {
+    let output = Command::new(xtask())
+        .args(["matrix", "servers", "rust-axum", "--protocol", "h2c"])
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--protocol is for the client matrix"), "{stderr}");
+    let output = Command::new(xtask())
+        .args(["matrix", "clients", "rust-sse-stream", "--protocol", "h3"])
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("no protocol \"h3\""), "{stderr}");
+}

@@ -41,9 +41,30 @@ fn statuses(columns: &[Column]) -> Vec<HashMap<&str, Status>> {
 
 /// Writes matrix.html and matrix.md into `dir` (created); returns their paths.
 pub fn write(dir: &std::path::Path, columns: &[Column]) -> std::io::Result<Vec<std::path::PathBuf>> {
+    write_with(dir, columns, &Preamble::default())
+}
+
+/// What comes between a matrix page's title and its counts: sections of
+/// the caller's, in Markdown and in HTML.
+#[derive(Debug, Default)]
+pub struct Preamble {
+    pub markdown: String,
+    pub html: String,
+}
+
+/// [`write`], with `preamble` after each page's title.
+pub fn write_with(
+    dir: &std::path::Path,
+    columns: &[Column],
+    preamble: &Preamble,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
     std::fs::create_dir_all(dir)?;
     let mut written = Vec::new();
-    for (file, text) in [("matrix.html", html(columns)), ("matrix.md", markdown(columns))] {
+    let title_md = "# ssecheck matrix\n\n";
+    let title_html = "<h1>ssecheck matrix</h1>\n";
+    let md = markdown(columns).replacen(title_md, &format!("{title_md}{}", preamble.markdown), 1);
+    let page = html(columns).replacen(title_html, &format!("{title_html}{}", preamble.html), 1);
+    for (file, text) in [("matrix.html", page), ("matrix.md", md)] {
         let path = dir.join(file);
         std::fs::write(&path, text)?;
         written.push(path);

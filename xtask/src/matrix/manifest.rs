@@ -66,6 +66,87 @@ struct ClientManifest {
     /// Go only: the Debian packages of the modules it builds against.
     #[serde(default)]
     packages: Vec<String>,
+    /// The protocols beyond plain HTTP/1.1 the library speaks (its
+    /// documentation's word), each checked as well.
+    #[serde(default)]
+    protocols: Vec<Protocol>,
+    /// Every other protocol, with why it is not checked: what the
+    /// documentation says, or how the library fails at it.
+    #[serde(default)]
+    unsupported: BTreeMap<Protocol, String>,
+}
+
+/// What a client is checked over: `check --client` with `--tls`, `--http2`,
+/// both or neither.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize)]
+pub enum Protocol {
+    /// http:// with HTTP/1.1, which every client speaks.
+    #[serde(rename = "h1")]
+    H1,
+    /// https:// with HTTP/1.1 (`--tls`).
+    #[serde(rename = "h1-tls")]
+    H1Tls,
+    /// http:// with HTTP/2 by prior knowledge (`--http2`).
+    #[serde(rename = "h2c")]
+    H2c,
+    /// https:// with HTTP/2 through ALPN (`--tls --http2`).
+    #[serde(rename = "h2-tls")]
+    H2Tls,
+}
+
+impl Protocol {
+    pub const ALL: [Self; 4] = [Self::H1, Self::H1Tls, Self::H2c, Self::H2Tls];
+
+    /// Its name in adapter.toml, on the command line and as the folder of
+    /// its reports (reports/clients/<name>/<protocol>/; h1's are the
+    /// client's own folder).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::H1 => "h1",
+            Self::H1Tls => "h1-tls",
+            Self::H2c => "h2c",
+            Self::H2Tls => "h2-tls",
+        }
+    }
+
+    /// Its heading on the pages.
+    pub fn title(self) -> &'static str {
+        match self {
+            Self::H1 => "HTTP/1.1",
+            Self::H1Tls => "HTTP/1.1 + TLS",
+            Self::H2c => "h2c (prior knowledge)",
+            Self::H2Tls => "HTTP/2 + TLS",
+        }
+    }
+
+    /// The `check` arguments that serve it.
+    pub fn check_args(self) -> &'static [&'static str] {
+        match self {
+            Self::H1 => &[],
+            Self::H1Tls => &["--tls"],
+            Self::H2c => &["--http2"],
+            Self::H2Tls => &["--tls", "--http2"],
+        }
+    }
+
+    /// Where its reports go, under the client's own folder.
+    pub fn folder(self, client: &Path) -> PathBuf {
+        match self {
+            Self::H1 => client.to_path_buf(),
+            _ => client.join(self.name()),
+        }
+    }
+}
+
+impl std::str::FromStr for Protocol {
+    type Err = String;
+
+    fn from_str(name: &str) -> Result<Self, String> {
+        Self::ALL.into_iter().find(|p| p.name() == name).ok_or_else(|| {
+            let names: Vec<&str> = Self::ALL.iter().map(|p| p.name()).collect();
+            format!("no protocol {name:?}: {}", names.join(", "))
+        })
+    }
 }
 
 /// `servers/<folder>/server.toml`.
@@ -170,6 +251,10 @@ pub struct Implementation {
     pub proxy: Option<ProxySpec>,
     /// Go only: its Debian packages.
     pub packages: Vec<String>,
+    /// Clients only: the optional capabilities it declares.
+    pub capabilities: Vec<String>,
+    /// Clients only: each protocol it is checked over (h1 first), or why not.
+    pub protocols: BTreeMap<Protocol, Result<(), String>>,
 }
 
 /// Every implementation of `kind`, sorted by name.
@@ -222,6 +307,21 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
             for (prefix, reason) in &m.known_deviations {
                 check_args.extend(["--known-deviation".to_owned(), format!("{prefix}={reason}")]);
             }
+            let mut protocols = BTreeMap::from([(Protocol::H1, Ok(()))]);
+            for protocol in &m.protocols {
+                protocols.insert(*protocol, Ok(()));
+            }
+            for (protocol, reason) in m.unsupported {
+                if protocols.insert(protocol, Err(reason)).is_some() {
+                    bail!("{} is in both protocols and unsupported", protocol.name());
+                }
+            }
+            if let Some(missing) = Protocol::ALL.into_iter().find(|p| !protocols.contains_key(p)) {
+                bail!(
+                    "protocol {} is in neither protocols nor unsupported: say whether the library speaks it",
+                    missing.name()
+                );
+            }
             let notes = m.notes;
             Implementation {
                 name,
@@ -234,6 +334,8 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 upstream_x_accel_buffering_no: false,
                 proxy: None,
                 packages: m.packages,
+                capabilities: m.capabilities,
+                protocols,
             }
         }
         Kind::Servers => {
@@ -258,6 +360,8 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 upstream_x_accel_buffering_no: false,
                 proxy: None,
                 packages: m.packages,
+                capabilities: Vec::new(),
+                protocols: BTreeMap::new(),
             }
         }
         Kind::Proxies => {
@@ -303,7 +407,56 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                     upstream_heartbeat: m.upstream_heartbeat,
                 }),
                 packages: Vec::new(),
+                capabilities: Vec::new(),
+                protocols: BTreeMap::new(),
             }
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CLIENT: &str = "library = \"x\"\nversion = \"1\"\necosystem = \"npm\"\n";
+
+    fn client(extra: &str) -> anyhow::Result<Implementation> {
+        parse(Kind::Clients, "x".to_owned(), PathBuf::from("x"), &format!("{CLIENT}{extra}"))
+    }
+
+    #[test]
+    fn a_client_names_every_protocol_as_spoken_or_not_with_why() {
+        let i = client("protocols = [\"h1-tls\"]\nunsupported = { h2c = \"no h2c\", h2-tls = \"no h2\" }\n")
+            .expect("valid");
+        assert_eq!(i.protocols[&Protocol::H1], Ok(()));
+        assert_eq!(i.protocols[&Protocol::H1Tls], Ok(()));
+        assert_eq!(i.protocols[&Protocol::H2c], Err("no h2c".to_owned()));
+        assert_eq!(i.protocols[&Protocol::H2Tls], Err("no h2".to_owned()));
+    }
+
+    #[test]
+    fn a_protocol_left_unsaid_or_said_twice_is_an_error() {
+        let silent = client("protocols = [\"h1-tls\", \"h2c\"]\n").expect_err("h2-tls unsaid");
+        assert!(format!("{silent:#}").contains("protocol h2-tls is in neither"), "{silent:#}");
+        let twice = client("protocols = [\"h1-tls\", \"h2c\", \"h2-tls\"]\nunsupported = { h2c = \"?\" }\n")
+            .expect_err("h2c twice");
+        assert!(format!("{twice:#}").contains("h2c is in both"), "{twice:#}");
+        let unknown = client("protocols = [\"h3\"]\n").expect_err("no h3");
+        assert!(format!("{unknown:#}").contains("h3"), "{unknown:#}");
+    }
+
+    #[test]
+    fn each_protocol_has_its_check_arguments_and_report_folder() {
+        let base = Path::new("reports/clients/x");
+        assert_eq!(Protocol::H1.check_args(), &[] as &[&str]);
+        assert_eq!(Protocol::H1.folder(base), base);
+        assert_eq!(Protocol::H1Tls.check_args(), &["--tls"]);
+        assert_eq!(Protocol::H2c.check_args(), &["--http2"]);
+        assert_eq!(Protocol::H2Tls.check_args(), &["--tls", "--http2"]);
+        assert_eq!(Protocol::H2Tls.folder(base), base.join("h2-tls"));
+        for p in Protocol::ALL {
+            assert_eq!(p.name().parse::<Protocol>(), Ok(p));
+        }
+        assert!("h3".parse::<Protocol>().is_err());
+    }
 }

@@ -4,6 +4,7 @@
 //! matrix pages (reports/index.html, reports/<kind>/matrix.*, the README's
 //! table).
 
+mod dimensions;
 mod install;
 mod manifest;
 mod pages;
@@ -17,7 +18,7 @@ use std::process::{Command, ExitCode, Stdio};
 use anyhow::{Context, bail};
 use harness::report::{Report, Status};
 
-use manifest::Implementation;
+use manifest::{Implementation, Protocol};
 
 /// Clients or servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -110,12 +111,43 @@ pub struct Args {
     /// are left as they are. 70 meets the common 60 s timeouts.
     #[arg(long, value_name = "SECS", conflicts_with_all = ["compare", "install_only", "load", "pages_only"])]
     idle: Option<u64>,
+    /// Clients only: check over this protocol (repeatable): h1 (http://,
+    /// HTTP/1.1), h1-tls (https://), h2c (http://, HTTP/2 by prior
+    /// knowledge), h2-tls (https://, HTTP/2). By default every protocol the
+    /// client's adapter.toml says the library speaks; one it does not speak
+    /// is named as such and left out. Reports of h1 go to
+    /// reports/clients/<name>/, the others' to reports/clients/<name>/<protocol>/.
+    #[arg(long, value_name = "PROTOCOL", conflicts_with_all = ["load", "idle", "pages_only"])]
+    protocol: Vec<Protocol>,
 }
 
-/// What happened to one implementation.
+/// What happened to one implementation over one protocol.
 struct Outcome {
     name: String,
+    protocol: Protocol,
     result: anyhow::Result<Report>,
+}
+
+/// The protocols `implementation` is checked over: those asked for (all it
+/// speaks by default), h1 first. One it does not speak is said and left out.
+fn protocols_to_check(implementation: &Implementation, asked: &[Protocol]) -> Vec<Protocol> {
+    if implementation.protocols.is_empty() {
+        return vec![Protocol::H1];
+    }
+    let mut chosen = Vec::new();
+    for (protocol, support) in &implementation.protocols {
+        if !asked.is_empty() && !asked.contains(protocol) {
+            continue;
+        }
+        match support {
+            Ok(()) => chosen.push(*protocol),
+            Err(reason) if !asked.is_empty() => {
+                eprintln!("    {}: not supported: {reason}", protocol.name());
+            }
+            Err(_) => {}
+        }
+    }
+    chosen
 }
 
 pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
@@ -123,13 +155,17 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let all = manifest::load(&root, args.kind)?;
     if args.list {
         for i in &all {
+            // Clients: the protocols they are checked over.
+            let spoken: Vec<&str> =
+                i.protocols.iter().filter(|(_, support)| support.is_ok()).map(|(p, _)| p.name()).collect();
             println!(
-                "{}\t{}\t{} {}\t{}",
+                "{}\t{}\t{} {}\t{}{}",
                 i.name,
                 i.ecosystem.name(),
                 i.library,
                 i.version,
-                i.check_args.join(" ")
+                i.check_args.join(" "),
+                if spoken.is_empty() { String::new() } else { format!("\tprotocols: {}", spoken.join(" ")) }
             );
         }
         return Ok(ExitCode::SUCCESS);
@@ -190,6 +226,9 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (false, None, Some(_)) => root.join("reports/proxies/idle"),
         (false, None, None) => root.join("reports"),
     };
+    if !args.protocol.is_empty() && args.kind != Kind::Clients {
+        bail!("--protocol is for the client matrix: servers and proxies are checked over HTTP/1.1");
+    }
     let mut outcomes = Vec::new();
     let mut differ = false;
     for (n, implementation) in selected.iter().enumerate() {
@@ -202,43 +241,66 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             implementation.version,
             implementation.ecosystem.name()
         );
-        let out = if args.idle.is_some() {
-            reports.join(name)
-        } else {
-            reports.join(args.kind.folder()).join(name)
-        };
-        let result = install::install(&root, args.kind, implementation)
-            .with_context(|| format!("cannot install {name}"))
-            .and_then(|command| {
-                if args.install_only {
-                    return Ok(None);
-                }
-                let report = check(&root, args.kind, implementation, &command, &out, &load_args, args.idle)?;
-                if args.compare {
-                    let committed =
-                        root.join("reports").join(args.kind.folder()).join(name).join("report.json");
-                    let reproduced = reproduce(&committed, &report, |ids| {
-                        let only: Vec<String> =
-                            ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
-                        check(&root, args.kind, implementation, &command, &out.join("rerun"), &only, None)
-                    })?;
-                    differ |= !reproduced;
-                }
-                Ok(Some(report))
-            });
-        match result {
-            Ok(None) => eprintln!("    installed"),
-            Ok(Some(report)) => {
-                eprintln!("    {}", counts(&report));
-                outcomes.push(Outcome { name: name.clone(), result: Ok(report) });
+        let protocols = protocols_to_check(implementation, &args.protocol);
+        let command = match install::install(&root, args.kind, implementation) {
+            Ok(_) if args.install_only => {
+                eprintln!("    installed");
+                continue;
             }
+            Ok(command) => command,
             Err(error) => {
-                eprintln!("error: {name}: {error:#}");
-                outcomes.push(Outcome { name: name.clone(), result: Err(error) });
+                eprintln!("error: {name}: cannot install {name}: {error:#}");
+                outcomes.push(Outcome { name: name.clone(), protocol: Protocol::H1, result: Err(error) });
+                continue;
             }
+        };
+        for protocol in protocols {
+            let base = if args.idle.is_some() {
+                reports.join(name)
+            } else {
+                reports.join(args.kind.folder()).join(name)
+            };
+            let out = protocol.folder(&base);
+            let mut extra = load_args.clone();
+            extra.extend(protocol.check_args().iter().map(|a| (*a).to_owned()));
+            if protocol != Protocol::H1 {
+                eprintln!("    over {}", protocol.title());
+            }
+            let result = check(&root, args.kind, implementation, &command, &out, &extra, args.idle).and_then(
+                |report| {
+                    if args.compare {
+                        let committed = protocol
+                            .folder(&root.join("reports").join(args.kind.folder()).join(name))
+                            .join("report.json");
+                        let reproduced = reproduce(&committed, &report, |ids| {
+                            let mut only: Vec<String> =
+                                ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
+                            only.extend(protocol.check_args().iter().map(|a| (*a).to_owned()));
+                            check(&root, args.kind, implementation, &command, &out.join("rerun"), &only, None)
+                        })?;
+                        differ |= !reproduced;
+                    }
+                    Ok(report)
+                },
+            );
+            match &result {
+                Ok(report) => eprintln!("    {}", counts(report)),
+                Err(error) => eprintln!("error: {name} ({}): {error:#}", protocol.name()),
+            }
+            outcomes.push(Outcome { name: name.clone(), protocol, result });
         }
     }
-    let broken: Vec<&str> = outcomes.iter().filter(|o| o.result.is_err()).map(|o| o.name.as_str()).collect();
+    let broken: Vec<String> = outcomes
+        .iter()
+        .filter(|o| o.result.is_err())
+        .map(|o| {
+            if o.protocol == Protocol::H1 {
+                o.name.clone()
+            } else {
+                format!("{} ({})", o.name, o.protocol.name())
+            }
+        })
+        .collect();
     if args.load.is_some() {
         let path = root.join("reports/load/servers.md");
         let page = load_table(&outcomes, args.load.unwrap_or_default(), args.load_events);

@@ -7,10 +7,11 @@ use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::Context;
-use harness::report::matrix::{self, Column};
+use harness::report::matrix::{self, Column, Preamble};
 use harness::report::{Report, Status, spec_url, xml_escape as escape};
 
 use super::Kind;
+use super::dimensions::{self, Dimensions};
 use super::manifest::{self, Implementation};
 
 /// Where the README's table goes.
@@ -24,6 +25,8 @@ struct Row {
     library: String,
     notes: Vec<String>,
     report: Report,
+    /// Clients only: capabilities and protocols.
+    dimensions: Option<Dimensions>,
 }
 
 /// Writes every page; returns their paths.
@@ -36,8 +39,16 @@ pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
             rows.iter().map(|r| Column { name: r.name.clone(), report: r.report.clone() }).collect();
         if !columns.is_empty() {
             let dir = root.join("reports").join(kind.folder());
+            let clients: Vec<(String, &Dimensions)> =
+                rows.iter().filter_map(|r| Some((r.name.clone(), r.dimensions.as_ref()?))).collect();
+            let preamble = if clients.is_empty() {
+                Preamble::default()
+            } else {
+                let (markdown, html) = dimensions::preamble(&clients);
+                Preamble { markdown, html }
+            };
             written.extend(
-                matrix::write(&dir, &columns)
+                matrix::write_with(&dir, &columns, &preamble)
                     .with_context(|| format!("cannot write to {}", dir.display()))?,
             );
         }
@@ -62,6 +73,7 @@ fn rows(root: &Path, kind: Kind) -> anyhow::Result<Vec<Row>> {
     let manifests: BTreeMap<String, Implementation> =
         manifest::load(root, kind)?.into_iter().map(|i| (i.name.clone(), i)).collect();
     let dir = root.join("reports").join(kind.folder());
+    let needs = if kind == Kind::Clients { dimensions::needs()? } else { Default::default() };
     let mut rows = Vec::new();
     let Ok(entries) = std::fs::read_dir(&dir) else { return Ok(rows) };
     for entry in entries.flatten() {
@@ -70,6 +82,10 @@ fn rows(root: &Path, kind: Kind) -> anyhow::Result<Vec<Row>> {
         let report: Report =
             serde_json::from_slice(&bytes).with_context(|| format!("{} is not a report", path.display()))?;
         let name = entry.file_name().to_string_lossy().into_owned();
+        let dimensions = match manifests.get(&name) {
+            Some(i) if kind == Kind::Clients => Some(dimensions::of(i, &report, &entry.path(), &needs)?),
+            _ => None,
+        };
         let (ecosystem, library, notes) = match manifests.get(&name) {
             // The version that ran, where the report has it.
             Some(i) => (
@@ -82,7 +98,7 @@ fn rows(root: &Path, kind: Kind) -> anyhow::Result<Vec<Row>> {
             }
             None => continue,
         };
-        rows.push(Row { name, ecosystem, library, notes, report });
+        rows.push(Row { name, ecosystem, library, notes, report, dimensions });
     }
     rows.sort_by_key(|r| (r.name != "reference", r.ecosystem.clone(), r.name.clone()));
     Ok(rows)
@@ -161,11 +177,14 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
     );
     for (kind, rows) in sections {
         let folder = kind.folder();
+        let clients = *kind == Kind::Clients;
         let _ = writeln!(
             html,
-            "<h2>{}</h2>\n<p><a href=\"{folder}/matrix.html\">case by case</a></p>\n<table>\n<thead><tr><th>implementation</th><th>ecosystem</th>\
-             <th>library</th><th>fail</th><th>warn</th><th>info</th><th>skip</th><th>pass</th><th>headline deviations</th></tr></thead>\n<tbody>",
-            kind.title()
+            "<h2>{}</h2>\n<p><a href=\"{folder}/matrix.html\">case by case</a>{}</p>\n<table>\n<thead><tr><th>implementation</th><th>ecosystem</th>\
+             <th>library</th><th>fail</th><th>warn</th><th>info</th><th>skip</th><th>pass</th>{}<th>headline deviations</th></tr></thead>\n<tbody>",
+            kind.title(),
+            if clients { format!(". {}", escape(dimensions::LEGEND)) } else { String::new() },
+            if clients { "<th>protocols</th><th>capabilities</th>" } else { "" },
         );
         for row in rows {
             let _ = write!(
@@ -192,6 +211,18 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
                 };
                 let _ = write!(html, "<td class=\"{class}\">{count}</td>");
             }
+            match &row.dimensions {
+                Some(d) => {
+                    let _ = write!(
+                        html,
+                        "<td>{}</td><td>{}</td>",
+                        escape(&d.protocols_short()),
+                        escape(&d.capabilities_short())
+                    );
+                }
+                None if clients => html.push_str("<td>–</td><td>–</td>"),
+                None => {}
+            }
             html.push_str("<td><ul>");
             for Headline { label, status, count, spec } in headlines(&row.report).into_iter().take(6) {
                 let link = spec
@@ -208,8 +239,10 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
 }
 
 fn readme_table(sections: &[(Kind, Vec<Row>)]) -> String {
-    let mut md = String::from(
-        "| implementation | | library | fail | warn | headline deviations |\n|---|---|---|---|---|---|\n",
+    let mut md = format!(
+        "{}\n\n| implementation | | library | fail | warn | protocols | capabilities | headline deviations |\n\
+         |---|---|---|---|---|---|---|---|\n",
+        dimensions::LEGEND
     );
     for (kind, rows) in sections {
         for row in rows {
@@ -221,9 +254,13 @@ fn readme_table(sections: &[(Kind, Vec<Row>)]) -> String {
                     None => format!("`{label}` {} ×{count}", status.name()),
                 })
                 .collect();
+            let (protocols, capabilities) =
+                row.dimensions.as_ref().map_or(("–".to_owned(), "–".to_owned()), |d| {
+                    (d.protocols_short(), d.capabilities_short())
+                });
             let _ = writeln!(
                 md,
-                "| [{name}](reports/{folder}/{name}/report.md) | {} | {} | {} | {} | {} |",
+                "| [{name}](reports/{folder}/{name}/report.md) | {} | {} | {} | {} | {protocols} | {capabilities} | {} |",
                 row.ecosystem,
                 row.library,
                 row.report.summary.count(Status::Fail),
