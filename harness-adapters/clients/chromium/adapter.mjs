@@ -9,7 +9,8 @@
 // on stdin answers the page's long poll on /close, and the page calls
 // EventSource.close(). CHROMIUM overrides the browser's path.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash, X509Certificate } from 'node:crypto';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -86,6 +87,17 @@ process.stdin.on('data', (chunk) => {
 });
 process.stdin.on('end', () => shutdown(0));
 
+// Under --tls: Chromium's own mechanism for trusting one key without
+// touching a certificate store, --ignore-certificate-errors-spki-list, with
+// the SHA-256 of the run's CA key (SSE_CA_FILE), which the harness serves in
+// its chain. Any other certificate error still fails.
+function trustTheRunsCa() {
+  if (!process.env.SSE_CA_FILE) return [];
+  const ca = new X509Certificate(readFileSync(process.env.SSE_CA_FILE));
+  const spki = ca.publicKey.export({ type: 'spki', format: 'der' });
+  return [`--ignore-certificate-errors-spki-list=${createHash('sha256').update(spki).digest('base64')}`];
+}
+
 sink.listen(0, '127.0.0.1', () => {
   const page = new URL('/__ssecheck/browser.html', url);
   // The fragment is never sent to the harness, so long event types (they can
@@ -98,6 +110,7 @@ sink.listen(0, '127.0.0.1', () => {
       ?? JSON.stringify((process.env.SSE_EVENT_TYPES ?? '').split(',').filter((t) => t !== '')),
   }).toString();
   browser = spawn(chromium, [
+    ...trustTheRunsCa(),
     '--headless',
     '--no-sandbox',
     '--disable-gpu',

@@ -19,8 +19,14 @@ const emit = (line) => process.stdout.write(JSON.stringify(line) + '\n');
 const url = process.argv[2] ?? process.env.SSE_URL;
 const headers = process.env.SSE_HEADERS ? JSON.parse(process.env.SSE_HEADERS) : {};
 const controller = new AbortController();
+// The README's POST example: method and body are fetch options the library
+// passes on, again on every retry.
+const request = process.env.SSE_METHOD
+  ? { method: process.env.SSE_METHOD, body: process.env.SSE_BODY ?? '' }
+  : {};
 
 fetchEventSource(url, {
+  ...request,
   headers,
   signal: controller.signal,
   openWhenHidden: true,

@@ -8,6 +8,7 @@ the adapter makes exactly one request. `sse.id` is the decoder's last event ID
 """
 import json
 import os
+import ssl
 import sys
 import threading
 
@@ -28,12 +29,31 @@ def watch_stdin():
     os._exit(0)
 
 
+def client_options():
+    # httpx's own options for the run: the harness's CA (SSE_CA_FILE, under
+    # --tls) and HTTP/2 (SSE_HTTP_VERSION=2: prior knowledge over http://,
+    # ALPN h2 over https://; httpx's http2 extra, the h2 package).
+    options = {"timeout": None}
+    ca = os.environ.get("SSE_CA_FILE")
+    if ca:
+        options["verify"] = ssl.create_default_context(cafile=ca)
+    if os.environ.get("SSE_HTTP_VERSION") == "2":
+        options["http2"] = True
+        options["http1"] = False
+    return options
+
+
 url = sys.argv[1] if len(sys.argv) > 1 else os.environ["SSE_URL"]
 headers = json.loads(os.environ.get("SSE_HEADERS") or "{}")
 threading.Thread(target=watch_stdin, daemon=True).start()
 try:
-    with httpx.Client(timeout=None) as client:
-        with connect_sse(client, "GET", url, headers=headers) as event_source:
+    with httpx.Client(**client_options()) as client:
+        # method-body: connect_sse's method argument; the body goes on to
+        # httpx's request (content=).
+        method = os.environ.get("SSE_METHOD", "GET")
+        body = os.environ.get("SSE_BODY")
+        request = {"headers": headers} if body is None else {"headers": headers, "content": body.encode()}
+        with connect_sse(client, method, url, **request) as event_source:
             event_source.response.raise_for_status()
             # httpx-sse has no notion of "open": the response has been
             # accepted once the documented status check passes. Its

@@ -4,8 +4,9 @@ It follows the README: `with EventSource(url) as event_source: for event in
 event_source: ...`, catching the documented exceptions. requests-sse mirrors
 the browser interface: on_open and on_error callbacks, a ready_state, its own
 reconnection (it doubles the reconnection time before each wait), retry and
-Last-Event-ID handling, latest_event_id for the first request, extra keyword
-arguments (headers) passed to requests, and close(). The adapter maps those
+Last-Event-ID handling, latest_event_id for the first request, method and
+timeout parameters, extra keyword arguments (headers, data) passed to
+requests, and close(). The adapter maps those
 one to one and adds nothing.
 """
 import json
@@ -48,6 +49,14 @@ if "SSE_HEADERS" in os.environ:
     options["headers"] = json.loads(os.environ["SSE_HEADERS"])
 if "SSE_LAST_EVENT_ID" in os.environ:
     options["latest_event_id"] = os.environ["SSE_LAST_EVENT_ID"]
+if "SSE_METHOD" in os.environ:
+    # The method parameter; the body is an extra keyword argument (data=).
+    options["method"] = os.environ["SSE_METHOD"]
+    options["data"] = os.environ.get("SSE_BODY", "").encode()
+if "SSE_READ_TIMEOUT_MS" in os.environ:
+    # The timeout parameter: "how long to wait for the server to send data
+    # before giving up", in seconds.
+    options["timeout"] = int(os.environ["SSE_READ_TIMEOUT_MS"]) / 1000
 event_source = EventSource(url, on_open=lambda: emit({"kind": "open"}), on_error=on_error, **options)
 threading.Thread(target=watch_stdin, daemon=True).start()
 try:

@@ -1,7 +1,7 @@
 //! ssecheck client adapter for LaunchDarkly's crate eventsource-client.
 //!
 //! `ClientBuilder::for_url(url)` with the default `ReconnectOptions`, built with
-//! `HyperTransport::builder().build_http()` and read with `client.stream()`, as
+//! `HyperTransport::builder().build_https()` and read with `client.stream()`, as
 //! the crate's README shows. `SSE::Connected` is `open`, `SSE::Event` an event
 //! (its `id` is the parser's last-seen id, `None` printed as ""), and each
 //! `Err` an error. The crate has no readyState: right after an error the
@@ -78,7 +78,10 @@ fn client(url: &str) -> Result<impl Client, Box<dyn std::error::Error>> {
     if let Ok(ms) = std::env::var("SSE_READ_TIMEOUT_MS") {
         transport = transport.read_timeout(Duration::from_millis(ms.parse()?));
     }
-    Ok(builder.build_with_transport(transport.build_http()?))
+    // build_https: the transport's documented https connector (http:// too),
+    // which offers h2 and http/1.1 through ALPN. Over http:// it speaks
+    // HTTP/1.1 only: the builder has no HTTP/2 prior-knowledge option.
+    Ok(builder.build_with_transport(transport.build_https()?))
 }
 
 #[tokio::main(flavor = "current_thread")]

@@ -34,18 +34,40 @@ fn commands() -> tokio::sync::mpsc::UnboundedReceiver<String> {
     rx
 }
 
+/// reqwest's client for the run: the harness's CA (`SSE_CA_FILE`, under
+/// `--tls`) as a root, and with `SSE_HTTP_VERSION=2` HTTP/2 (by prior
+/// knowledge over http://; over https:// ALPN, which offers h2).
+fn http_client(url: &str) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder();
+    if let Some(pem) = std::env::var_os("SSE_CA_FILE").and_then(|path| std::fs::read(path).ok()) {
+        builder =
+            builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("SSE_CA_FILE is PEM"));
+    }
+    if std::env::var("SSE_HTTP_VERSION").as_deref() == Ok("2") && url.starts_with("http://") {
+        builder = builder.http2_prior_knowledge();
+    }
+    builder.build().expect("a reqwest client")
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let url = std::env::args().nth(1).or_else(|| std::env::var("SSE_URL").ok()).expect("no URL given");
     let mut commands = commands();
-    let mut request = reqwest::Client::new().get(&url);
+    // method-body: the request builder the crate takes, with SSE_METHOD and
+    // SSE_BODY (a body that can be cloned, so every reconnection sends it).
+    let method =
+        std::env::var("SSE_METHOD").ok().and_then(|m| m.parse().ok()).unwrap_or(reqwest::Method::GET);
+    let mut request = http_client(&url).request(method, &url);
+    if let Ok(body) = std::env::var("SSE_BODY") {
+        request = request.body(body);
+    }
     if let Ok(headers) = std::env::var("SSE_HEADERS") {
         let headers: serde_json::Map<String, Value> = serde_json::from_str(&headers).expect("SSE_HEADERS");
         for (name, value) in headers {
             request = request.header(name, value.as_str().unwrap_or_default());
         }
     }
-    let mut source = EventSource::new(request).expect("a GET request can be cloned");
+    let mut source = EventSource::new(request).expect("a request with a text body can be cloned");
     loop {
         tokio::select! {
             item = source.next() => match item {

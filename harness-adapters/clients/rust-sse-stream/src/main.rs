@@ -25,6 +25,21 @@ fn emit(line: Value) {
     let _ = out.flush();
 }
 
+/// reqwest's client for the run: the harness's CA (`SSE_CA_FILE`, under
+/// `--tls`) as a root, and with `SSE_HTTP_VERSION=2` HTTP/2 (by prior
+/// knowledge over http://; over https:// ALPN, which offers h2).
+fn http_client(url: &str) -> reqwest::Client {
+    let mut builder = reqwest::Client::builder();
+    if let Some(pem) = std::env::var_os("SSE_CA_FILE").and_then(|path| std::fs::read(path).ok()) {
+        builder =
+            builder.add_root_certificate(reqwest::Certificate::from_pem(&pem).expect("SSE_CA_FILE is PEM"));
+    }
+    if std::env::var("SSE_HTTP_VERSION").as_deref() == Ok("2") && url.starts_with("http://") {
+        builder = builder.http2_prior_knowledge();
+    }
+    builder.build().expect("a reqwest client")
+}
+
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let url = std::env::args().nth(1).or_else(|| std::env::var("SSE_URL").ok()).expect("no URL given");
@@ -33,7 +48,7 @@ async fn main() {
         let _ = tokio::io::copy(&mut tokio::io::stdin(), &mut tokio::io::sink()).await;
         std::process::exit(0);
     });
-    match reqwest::get(&url).await {
+    match http_client(&url).get(&url).send().await {
         Ok(response) => {
             emit(json!({"kind": "open"}));
             let mut blocks = SseByteStream::new(response.bytes_stream());
