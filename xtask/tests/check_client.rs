@@ -85,6 +85,7 @@ const BUGS: &[(&str, &str)] = &[
     ("block-id-as-last-event-id", "parse.id"),
     ("no-reconnect-delay", "connection.reconnect.retry-delay"),
     ("partial-event-dispatched-on-error", "connection.reconnect.reset-mid-event"),
+    ("partial-event-dispatched-at-end", "connection.end-of-body"),
 ];
 
 #[test]
@@ -792,4 +793,30 @@ fn the_self_check_serves_its_client_half_over_the_protocol_asked() {
     // --server has its own transport flags.
     let both = Command::new(xtask()).args(["check", "--server", "http://127.0.0.1:1/", "--http2"]).output();
     assert_eq!(both.expect("xtask runs").status.code(), Some(2));
+}
+
+#[test]
+fn a_client_without_reconnection_is_checked_at_the_end_of_a_body_too() {
+    // A parser over one response gives up where EventSource reconnects: the
+    // end-of-body cases run for it all the same, and catch the block it
+    // should have discarded.
+    let args = ["--no-reconnect", "--case", "connection.end-of-body"];
+    let (output, report) = run_check(&format!("{} --no-reconnect", mutant().display()), &args);
+    let report = report.expect("a report is written");
+    assert_eq!((report.summary.pass, output.status.code()), (3, Some(0)), "{:#?}", report.cases);
+    let buggy = format!("{} --no-reconnect --bug partial-event-dispatched-at-end", mutant().display());
+    let (output, report) = run_check(&buggy, &args);
+    let report = report.expect("a report is written");
+    // It dispatches the data buffer the body ended with: complete data lines
+    // only, so the block cut inside its data line stays undispatched.
+    let failing: Vec<&str> =
+        report.cases.iter().filter(|c| c.status == Status::Fail).map(|c| c.id.as_str()).collect();
+    assert_eq!(
+        failing,
+        ["connection.end-of-body.pending-data-discarded", "connection.end-of-body.pending-type-discarded"],
+        "{:#?}",
+        report.cases
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(report.cases.iter().all(|c| c.status == Status::Pass || c.message.contains("\"lost\"")));
 }

@@ -29,6 +29,11 @@
 //!   only when an event fires (`id-only-on-event`); `.unfinished-block`: set
 //!   when the id field is read (`id-set-at-field`); `.non-ascii`: the header
 //!   not sent as UTF-8 (`last-event-id-latin1`).
+//! - `connection.end-of-body.*`: the body ends inside a block; its pending
+//!   data must be discarded, not dispatched (`partial-event-dispatched-at-end`,
+//!   and a parser's flush of the unfinished block at the end of the input).
+//!   They need no reconnection: a `--no-reconnect` client is expected to give
+//!   up once, with an error at readyState 2.
 //! - `connection.reconnect.new-stream.{data-buffer,event-type-buffer}`:
 //!   buffers kept across connections (`buffers-kept-across-connections`);
 //!   `.bom`: the BOM stripped only on the first (`bom-only-first-connection`).
@@ -477,6 +482,41 @@ fn new_stream_cases() -> Vec<ClientCase> {
     ]
 }
 
+/// The body ends in the middle of a block: whatever is pending is discarded,
+/// never dispatched. These need no reconnection, so a client without it
+/// (`--no-reconnect`, a parser over one response) is checked too: it reports
+/// once that it has given up, where EventSource reestablishes the connection
+/// (after `retry: 100`; the next stream stays open and silent).
+fn end_of_body_cases() -> Vec<ClientCase> {
+    const EOF: &[&str] = &["#event-stream-interpretation \"end of the file\"", "#dom-eventsource step 14"];
+    let ending = |id: &str, title: &str, pending: &str| {
+        case(
+            &format!("connection.end-of-body.{id}"),
+            title,
+            EOF,
+            &[Need::Retry],
+            vec![Response::stream(format!("retry: 100\ndata: a\n\n{pending}").as_bytes(), End::Close)],
+        )
+    };
+    vec![
+        ending(
+            "pending-data-discarded",
+            "The body ends after a complete data line and no blank line: the pending event is discarded, not dispatched",
+            "data: lost\n",
+        ),
+        ending(
+            "pending-line-discarded",
+            "The body ends inside an event type line and a data line with no line end: nothing more is dispatched",
+            "event: x\ndata: lost",
+        ),
+        ending(
+            "pending-type-discarded",
+            "The body ends after an event type and a data line: the pending typed event is discarded",
+            "event: x\ndata: lost\r\n",
+        ),
+    ]
+}
+
 fn connection_cases() -> Vec<ClientCase> {
     use Need::{LastEventId, Reconnect, Retry};
     const FAIL: &[&str] = &["#dom-eventsource step 15.3", "#fail-the-connection"];
@@ -641,6 +681,7 @@ fn connection_cases() -> Vec<ClientCase> {
     ]);
     cases.extend(retry_value_cases());
     cases.extend(new_stream_cases());
+    cases.extend(end_of_body_cases());
     cases.extend(first_request_cases());
     cases.extend(request_header_reconnection_cases());
     cases.extend(payload_cases());

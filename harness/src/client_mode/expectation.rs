@@ -80,7 +80,10 @@ pub const LONGEST_WATCHED_DELAY_MS: u64 = 60_000;
 
 /// Plays `scenario` through spec-impl's model for an EventSource constructed
 /// with `url`.
-pub fn expect(scenario: &Scenario, url: &str) -> Expected {
+/// `reconnects`: whether the client reestablishes the connection; one that
+/// does not (`--no-reconnect`) gives up where the standard reestablishes it,
+/// once, with an error at readyState CLOSED, and nothing follows.
+pub fn expect(scenario: &Scenario, url: &str, reconnects: bool) -> Expected {
     // The contract's method-body, headers and initial-last-event-id
     // capabilities configure the client before its first request.
     let options = ClientOptions {
@@ -180,6 +183,20 @@ pub fn expect(scenario: &Scenario, url: &str) -> Expected {
                     break;
                 }
             }
+        }
+        if !reconnects && actions.iter().any(|a| matches!(a, Action::Wait { .. })) {
+            // The standard would reestablish the connection: a client
+            // without reconnection reports that it has given up instead.
+            actions.retain(|a| {
+                !matches!(
+                    a,
+                    Action::SetReadyState(_) | Action::FireError | Action::Wait { .. } | Action::Fetch(_)
+                )
+            });
+            actions.extend([Action::SetReadyState(ReadyState::Closed), Action::FireError]);
+            recorder.record(actions, source.ready_state());
+            recorder.expected.ends_closed = true;
+            return recorder.expected;
         }
         let first_error = actions.iter().any(|a| matches!(a, Action::FireError));
         if scenario.close_after_first_error && !closed && first_error {

@@ -135,7 +135,7 @@ async fn run_case(server: &Server, index: usize, case: &ClientCase, options: &Op
         return CaseReport::skipped(case, message);
     }
     let url = server.case_url(index);
-    let expected = expectation::expect(&case.scenario, &url);
+    let expected = expectation::expect(&case.scenario, &url, !options.lacks.contains(&Need::Reconnect));
     let route = server.mount(index, case.scenario.responses.clone());
     let mut env = case.scenario.env();
     env.extend(server.adapter_env());

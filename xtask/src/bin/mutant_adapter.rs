@@ -34,6 +34,7 @@ const BUGS: &[&str] = &[
     "block-id-as-last-event-id",
     "no-reconnect-delay",
     "partial-event-dispatched-on-error",
+    "partial-event-dispatched-at-end",
     // What a retry value sets, and what carries over to the next connection.
     "retry-leading-digits",
     "retry-float",
@@ -119,6 +120,7 @@ fn main() {
     let mut bugs = Vec::new();
     let mut hostile = None;
     let mut capabilities = true;
+    let mut reconnects = true;
     let mut url = std::env::var("SSE_URL").ok();
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -129,6 +131,9 @@ fn main() {
             }
         } else if arg == "--no-capabilities" {
             capabilities = false;
+        } else if arg == "--no-reconnect" {
+            // As a parser over one response: the end of the body is the end.
+            reconnects = false;
         } else if arg == "--hostile" {
             match args.next() {
                 Some(name) if HOSTILE.contains(&name.as_str()) => hostile = Some(name),
@@ -162,6 +167,7 @@ fn main() {
     };
     Client {
         bugs,
+        reconnects,
         last_event_id,
         reconnection_ms: DEFAULT_RECONNECTION_MS,
         connections: 0,
@@ -303,6 +309,8 @@ enum Outcome {
 
 struct Client {
     bugs: Vec<String>,
+    /// Whether it reconnects at all (`--no-reconnect`: it gives up once).
+    reconnects: bool,
     last_event_id: String,
     reconnection_ms: u64,
     /// Connections made so far.
@@ -369,6 +377,12 @@ impl Client {
                     continue;
                 }
                 Outcome::Redirect(..) | Outcome::Fail if !self.has("reconnect-after-failure") => {
+                    print(&json!({"kind": "error", "readyState": 2}));
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                _ if !self.reconnects => {
                     print(&json!({"kind": "error", "readyState": 2}));
                     loop {
                         std::thread::park();
@@ -568,7 +582,9 @@ impl Client {
         if broken_by_field {
             return Ok(Outcome::Reconnect);
         }
-        if !clean && self.has("partial-event-dispatched-on-error") {
+        if (!clean && self.has("partial-event-dispatched-on-error"))
+            || (clean && self.has("partial-event-dispatched-at-end"))
+        {
             if let Some(data) = partial {
                 self.dispatch_line("message", &data);
             }
