@@ -330,6 +330,7 @@ async fn serve(
     if request.uri().path() == BROWSER_PAGE_PATH {
         return browser_page();
     }
+    let request_version = request.version();
     let path = request.uri().path_and_query().map_or_else(|| "/".to_owned(), |p| p.as_str().to_owned());
     let case = path.strip_prefix("/c/").and_then(|rest| rest.split('/').next()).and_then(|n| n.parse().ok());
     let Some(route) = case.and_then(|case: usize| lock(routes).get(&case).cloned()) else {
@@ -373,7 +374,7 @@ async fn serve(
     drop(log);
     route.activity.notify_waiters();
     let response = lock(&route.script).pop_front().unwrap_or_else(Response::hold);
-    respond(route, index, response)
+    respond(route, index, response, request_version == hyper::Version::HTTP_2)
 }
 
 fn browser_page() -> HttpResponse<Body> {
@@ -413,7 +414,12 @@ impl Drop for Writing {
     }
 }
 
-fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response) -> HttpResponse<Body> {
+/// `http2`: the response goes out over HTTP/2, where "a field value MUST NOT
+/// start or end with an ASCII whitespace character" (RFC 9113 section
+/// 8.2.1): a scripted value's outer whitespace is left out, as an HTTP/1.1
+/// parser strips it as optional whitespace, so the client sees the same value
+/// over either.
+fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response, http2: bool) -> HttpResponse<Body> {
     let (frames, receiver) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
     let mut over = route.over.subscribe();
     let writing = Writing::start(route.clone());
@@ -476,7 +482,7 @@ fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response) -> HttpRespo
     for (name, value) in &scripted.headers {
         if let (Ok(name), Ok(value)) = (
             hyper::header::HeaderName::from_bytes(name.as_bytes()),
-            hyper::header::HeaderValue::from_str(value),
+            hyper::header::HeaderValue::from_str(if http2 { value.trim_matches([' ', '\t']) } else { value }),
         ) {
             response.headers_mut().append(name, value);
         }

@@ -83,6 +83,8 @@ impl Over {
 
 /// A client's capabilities and protocols.
 pub struct Dimensions {
+    /// Fail and pass counts over HTTP/1.1.
+    pub h1: (usize, usize),
     pub capabilities: Vec<(Capability, Offered)>,
     pub protocols: Vec<(Protocol, Over)>,
 }
@@ -154,7 +156,7 @@ pub fn of(
         };
         protocols.push((*protocol, over));
     }
-    Ok(Dimensions { capabilities, protocols })
+    Ok(Dimensions { h1: (h1.summary.fail, h1.summary.pass), capabilities, protocols })
 }
 
 /// The legend the short cells need.
@@ -201,7 +203,7 @@ pub fn preamble(clients: &[(String, &Dimensions)]) -> (String, String) {
 below is HTTP/1.1's.\n\n",
     );
     let mut html = String::from("<h2>Protocols</h2>\n<table>\n<thead><tr><th>client</th>");
-    let titles: Vec<&str> = Protocol::ALL[1..].iter().map(|p| p.title()).collect();
+    let titles: Vec<&str> = Protocol::ALL.iter().map(|p| p.title()).collect();
     let _ = writeln!(md, "| client | {} |\n|---|{}", titles.join(" | "), "---|".repeat(titles.len()));
     for title in &titles {
         let _ = write!(html, "<th>{}</th>", escape(title));
@@ -222,8 +224,14 @@ below is HTTP/1.1's.\n\n",
                 }
             })
             .collect();
-        let _ = writeln!(md, "| {name} | {} |", cells.join(" | "));
-        let _ = write!(html, "<tr><td>{}</td>", escape(name));
+        let h1 = format!("{} fail, {} pass", dims.h1.0, dims.h1.1);
+        let _ = writeln!(md, "| {name} | {h1} | {} |", cells.join(" | "));
+        let _ = write!(
+            html,
+            "<tr><td>{}</td><td class=\"{}\">{h1}</td>",
+            escape(name),
+            if dims.h1.0 > 0 { "fail" } else { "pass" }
+        );
         for (_, over) in &dims.protocols {
             let (class, title) = match over {
                 Over::Unsupported(reason) => ("skip", reason.as_str()),
@@ -377,6 +385,7 @@ mod tests {
 
         let (md, html) = preamble(&[("x".to_owned(), &dims)]);
         assert!(md.contains("not supported [1]") && md.contains("1. x, h2c: no prior knowledge"), "{md}");
+        assert!(md.contains(&format!("| x | {} fail, {} pass | ", h1.summary.fail, h1.summary.pass)), "{md}");
         assert!(md.contains("| x | h1-tls | `parse.comments.empty.whole` | pass | fail |"), "{md}");
         let grid = md.lines().rev().find(|l| l.starts_with("| x | ")).expect("the capability row");
         assert!(grid.contains("**1 fail**") && grid.ends_with("| not offered |"), "{grid}");
