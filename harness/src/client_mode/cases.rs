@@ -725,7 +725,7 @@ fn connection_cases() -> Vec<ClientCase> {
     initial.scenario.initial_last_event_id = Some("41".to_owned());
     let mut close = case(
         "connection.capability.close",
-        "With --capability close, `close` on stdin after the first event: nothing more is dispatched and no request follows, watched for 5 s (longer than the reconnection time and clients' usual defaults)",
+        "With --capability close, `close` on stdin after the first event (the next event is served 500 ms after it): nothing more is dispatched and no request follows, watched for 5 s (longer than the reconnection time and clients' usual defaults)",
         &["#dom-eventsource-close"],
         &[Need::Close],
         vec![
@@ -738,11 +738,12 @@ fn connection_cases() -> Vec<ClientCase> {
                 ],
                 End::Close,
             )
-            // Shorter than the quiet window, so a client that ignores
-            // close is seen dispatching b (and reconnecting); long enough
-            // for `close` to travel from the harness through the adapter on
-            // a loaded machine.
-            .paused(Duration::from_millis(500)),
+            // b goes out 500 ms after the harness sends `close`: shorter
+            // than the quiet window, so a client that ignores close is seen
+            // dispatching b (and reconnecting); long enough for `close` to
+            // travel through an adapter and a browser page on a loaded
+            // machine, whatever the client took to print a.
+            .paused_after_close(Duration::from_millis(500)),
         ],
     );
     close.scenario.close_after_first_event = true;

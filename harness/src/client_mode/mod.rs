@@ -229,6 +229,7 @@ async fn observe(
                         if close_now && !close_sent {
                             close_sent = true;
                             send_command(&mut running, b"close\n").await;
+                            route.close_sent();
                         }
                         restart_due |= value["kind"] == "event" && case.scenario.restart_after_first_event;
                         if value["kind"] == "error"
@@ -600,7 +601,7 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
         .responses
         .iter()
         .map(|r| {
-            json!({
+            let mut served = json!({
                 "status": r.status,
                 "headers": r.headers,
                 "body": body_json(&r.body()),
@@ -612,7 +613,11 @@ fn expected_json(case: &ClientCase, expected: &Expected, options: &Options) -> V
                     End::Hold => "hold",
                     End::Heartbeat => "hold, a comment line every 200 ms",
                 },
-            })
+            });
+            if r.after_close {
+                served["pause_after_close"] = json!(true);
+            }
+            served
         })
         .collect();
     let requests: Vec<Value> = expected

@@ -78,6 +78,12 @@ pub struct Response {
     pub writes: Vec<Vec<u8>>,
     /// The pause between two writes.
     pub pause: Duration,
+    /// The writes after the first wait until the harness has sent `close`
+    /// to the adapter, then `pause`: the gap a close must take effect in
+    /// starts when the close is asked for, not when the first write went
+    /// out, so a close that travels through a browser page is judged as
+    /// fairly as one a library makes in-process.
+    pub after_close: bool,
     /// What happens after the last write.
     pub end: End,
 }
@@ -111,7 +117,7 @@ impl Response {
     /// A response with these parts and no pause between writes.
     pub fn new(status: u16, headers: Vec<(String, String)>, writes: Vec<Vec<u8>>, end: End) -> Self {
         let writes = writes.into_iter().filter(|w| !w.is_empty()).collect();
-        Self { status, headers, writes, pause: Duration::ZERO, end }
+        Self { status, headers, writes, pause: Duration::ZERO, after_close: false, end }
     }
 
     /// What the server sends once the script is exhausted: an event stream
@@ -123,6 +129,14 @@ impl Response {
     /// The same response with `pause` between writes.
     pub fn paused(mut self, pause: Duration) -> Self {
         self.pause = pause;
+        self
+    }
+
+    /// The same response with its later writes sent `pause` after the
+    /// harness sends `close` ([`Response::after_close`]).
+    pub fn paused_after_close(mut self, pause: Duration) -> Self {
+        self.pause = pause;
+        self.after_close = true;
         self
     }
 

@@ -141,6 +141,8 @@ pub struct CaseRoute {
     pub activity: Notify,
     /// Set to true when the case is over: held bodies end.
     over: watch::Sender<bool>,
+    /// Set to true once the harness has sent `close` to the adapter.
+    close_sent: watch::Sender<bool>,
     /// Responses whose scripted writes are still being sent.
     writing: std::sync::atomic::AtomicUsize,
 }
@@ -155,6 +157,12 @@ impl CaseRoute {
         if last.is_none_or(|(latest, _)| index >= latest) {
             *last = Some((index, at));
         }
+    }
+
+    /// The harness has sent `close`: a response scripted
+    /// [`Response::after_close`] sends its later writes.
+    pub fn close_sent(&self) {
+        self.close_sent.send_replace(true);
     }
 
     /// The requests so far.
@@ -258,6 +266,7 @@ impl Server {
     /// Mounts a case's script; returns its route.
     pub fn mount(&self, case: usize, script: Vec<Response>) -> Arc<CaseRoute> {
         let (over, _) = watch::channel(false);
+        let (close_sent, _) = watch::channel(false);
         let route = Arc::new(CaseRoute {
             script: Mutex::new(script.into()),
             log: Mutex::default(),
@@ -267,6 +276,7 @@ impl Server {
             activity: Notify::new(),
             writing: std::sync::atomic::AtomicUsize::new(0),
             over,
+            close_sent,
         });
         lock(&self.routes).insert(case, route.clone());
         route
@@ -422,9 +432,17 @@ impl Drop for Writing {
 fn respond(route: Arc<CaseRoute>, index: usize, scripted: Response, http2: bool) -> HttpResponse<Body> {
     let (frames, receiver) = mpsc::channel::<Result<Frame<Bytes>, std::io::Error>>(4);
     let mut over = route.over.subscribe();
+    let mut close_sent = route.close_sent.subscribe();
     let writing = Writing::start(route.clone());
     tokio::spawn(async move {
         for (index, write) in scripted.writes.iter().enumerate() {
+            if index == 1 && scripted.after_close {
+                // Until the harness has sent `close`, or the case is over.
+                tokio::select! {
+                    _ = close_sent.wait_for(|sent| *sent) => {}
+                    _ = over.wait_for(|over| *over) => return,
+                }
+            }
             if index > 0 && !scripted.pause.is_zero() {
                 tokio::time::sleep(scripted.pause).await;
             }

@@ -267,9 +267,14 @@ fn served_script(served: &[Value]) -> String {
                 header[1].as_str().unwrap_or("")
             );
         }
+        let apart = if response["pause_after_close"] == true {
+            "after the first, once `close` was sent"
+        } else {
+            "apart"
+        };
         let _ = writeln!(
             text,
-            "  body in {} write(s), {} ms apart, then {}:",
+            "  body in {} write(s), {} ms {apart}, then {}:",
             response["writes"],
             response["pause_ms"],
             response["end"].as_str().unwrap_or("close")

@@ -87,8 +87,7 @@ pub fn install(root: &Path, kind: Kind, implementation: &Implementation) -> anyh
             vec![path_word(&python), path_word(&dir.join(format!("{entry}.py")))]
         }
         Ecosystem::Browser => {
-            let chromium = chromium();
-            require(&chromium, "install Chromium (Debian: apt-get install chromium) or set CHROMIUM")?;
+            apt_get_install(&implementation.packages.iter().map(String::as_str).collect::<Vec<_>>())?;
             require("node", "install Node.js (Debian: apt-get install nodejs)")?;
             vec!["node".to_owned(), path_word(&dir.join(format!("{entry}.mjs")))]
         }
@@ -178,20 +177,16 @@ fn apt_get_install(packages: &[&str]) -> anyhow::Result<()> {
     result
 }
 
-/// The browser to run: `$CHROMIUM`, else Debian's `chromium`.
-fn chromium() -> String {
-    std::env::var("CHROMIUM").unwrap_or_else(|_| "chromium".to_owned())
-}
-
 /// The version of what runs, as it reports itself: a proxy's binary, a Go
-/// implementation's first Debian package, the browser's binary (Debian
-/// updates them under the text pinned in the folder); `None` for the
-/// others, whose lock files pin what runs.
-pub fn version_that_runs(implementation: &Implementation) -> Option<String> {
+/// implementation's first Debian package, a browser's engine as its adapter
+/// (`command`) reads it with `--version` (Debian updates them under the text
+/// pinned in the folder); `None` for the others, whose lock files pin what
+/// runs.
+pub fn version_that_runs(implementation: &Implementation, command: &[String]) -> Option<String> {
     match implementation.ecosystem {
         Ecosystem::Proxy => version_of(&implementation.proxy.as_ref()?.version_command),
         Ecosystem::Go => debian_version(implementation.packages.first()?),
-        Ecosystem::Browser => version_of(&[chromium(), "--version".to_owned()]),
+        Ecosystem::Browser => version_of(&[command, &["--version".to_owned()]].concat()),
         Ecosystem::Rust | Ecosystem::Npm | Ecosystem::Python => None,
     }
 }
@@ -312,6 +307,8 @@ mod tests {
             ("varnishd (varnish-7.1.1 revision 7cee1c5)", "7.1.1"),
             ("Squid Cache: Version 5.7\nService Name: squid", "5.7"),
             ("Chromium 156.0.8078.114 built on Debian GNU/Linux 12 (bookworm)", "156.0.8078.114"),
+            ("Mozilla Firefox 153.8.0esr", "153.8.0esr"),
+            ("WebKitGTK 2.50.6", "2.50.6"),
         ] {
             assert_eq!(super::first_version(printed).as_deref(), Some(version), "{printed}");
         }

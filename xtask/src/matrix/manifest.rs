@@ -20,7 +20,9 @@ pub enum Ecosystem {
     Npm,
     /// A PyPI package set, installed with pip into a venv in target/matrix/python.
     Python,
-    /// Chromium's EventSource, driven by a Node.js adapter without dependencies.
+    /// A browser's own EventSource (Chromium, Firefox, WebKit), installed
+    /// from Debian (`packages`) and driven by a Node.js adapter without
+    /// dependencies, whose `--version` prints the engine's version.
     Browser,
     /// The reference server behind a proxy from Debian, with the folder's
     /// configuration (`proxy.toml`).
@@ -63,7 +65,8 @@ struct ClientManifest {
     /// browser only): passed as `--known-deviation`.
     #[serde(default)]
     known_deviations: BTreeMap<String, String>,
-    /// Go only: the Debian packages of the modules it builds against.
+    /// Go: the Debian packages of the modules it builds against; browser:
+    /// the Debian packages of the browser and what its adapter runs.
     #[serde(default)]
     packages: Vec<String>,
     /// The protocols beyond plain HTTP/1.1 the library speaks (its
@@ -249,7 +252,7 @@ pub struct Implementation {
     pub upstream_x_accel_buffering_no: bool,
     /// Proxies only: how it is installed and run.
     pub proxy: Option<ProxySpec>,
-    /// Go only: its Debian packages.
+    /// Go and browsers only: the Debian packages installed before it runs.
     pub packages: Vec<String>,
     /// Clients only: the optional capabilities it declares.
     pub capabilities: Vec<String>,
@@ -286,8 +289,8 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
             if matches!(m.ecosystem, Ecosystem::Proxy) {
                 bail!("proxy is the ecosystem of harness-adapters/proxies/");
             }
-            if (m.ecosystem == Ecosystem::Go) == m.packages.is_empty() {
-                bail!("packages (Debian's Go module packages) are for the go ecosystem, which needs them");
+            if matches!(m.ecosystem, Ecosystem::Go | Ecosystem::Browser) == m.packages.is_empty() {
+                bail!("packages (Debian's packages) are for the go and browser ecosystems, which need them");
             }
             let mut check_args = m.flags.clone();
             for flag in &m.flags {

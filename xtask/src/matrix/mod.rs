@@ -23,7 +23,7 @@ use manifest::{Implementation, Protocol};
 /// Clients or servers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
-    /// SSE client libraries and Chromium, through their adapters.
+    /// SSE client libraries and the browsers (Chromium, Firefox, WebKit), through their adapters.
     Clients,
     /// SSE server frameworks, through small apps.
     Servers,
@@ -349,7 +349,7 @@ fn check(
         check.arg("--no-progress");
     }
     check.args(&implementation.check_args).stdin(Stdio::null()).stdout(Stdio::null());
-    if let Some(version) = install::version_that_runs(implementation) {
+    if let Some(version) = install::version_that_runs(implementation, command) {
         check.arg("--target-version").arg(version);
     }
     let _running = match kind {
