@@ -60,6 +60,7 @@ fn the_committed_pages_are_what_the_committed_reports_render_to() {
             "reports/clients/matrix.md",
             "reports/servers/matrix.md",
             "reports/proxies/matrix.md",
+            "reports/clients/browsers.md",
             "README.md",
         ])
         .current_dir(&root)
@@ -135,4 +136,16 @@ fn protocol_is_for_clients_only() {
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("no protocol \"h3\""), "{stderr}");
+}
+
+#[test]
+fn a_case_filter_only_compares() {
+    // A partial run must never overwrite the committed reports.
+    let output = Command::new(xtask())
+        .args(["matrix", "clients", "firefox", "--case", "parse.bom"])
+        .output()
+        .expect("xtask runs");
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--compare"), "{stderr}");
 }

@@ -4,6 +4,7 @@
 //! matrix pages (reports/index.html, reports/<kind>/matrix.*, the README's
 //! table).
 
+mod browsers;
 mod dimensions;
 mod install;
 mod manifest;
@@ -119,6 +120,11 @@ pub struct Args {
     /// reports/clients/<name>/, the others' to reports/clients/<name>/<protocol>/.
     #[arg(long, value_name = "PROTOCOL", conflicts_with_all = ["load", "idle", "pages_only"])]
     protocol: Vec<Protocol>,
+    /// With --compare: check only the cases whose id starts with PREFIX
+    /// (repeatable) and compare just those with the committed report, as CI
+    /// does for a small family of a slow target (a browser).
+    #[arg(long = "case", value_name = "PREFIX", requires = "compare")]
+    cases: Vec<String>,
 }
 
 /// What happened to one implementation over one protocol.
@@ -201,7 +207,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     }
     // The load's extra check arguments; the apps inherit this process's
     // open-file limit, so it is raised for both sides of every stream.
-    let load_args: Vec<String> = match (args.load, args.idle) {
+    let mut load_args: Vec<String> = match (args.load, args.idle) {
         (None, Some(secs)) => ["--case", "server.idle", "--idle", &secs.to_string(), "--timeout", "15"]
             .map(str::to_owned)
             .to_vec(),
@@ -220,6 +226,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         }
         (None, None) => Vec::new(),
     };
+    load_args.extend(args.cases.iter().flat_map(|prefix| ["--case".to_owned(), prefix.clone()]));
     let reports = match (args.compare, args.load, args.idle) {
         (true, _, _) => root.join("target/matrix/reports"),
         (false, Some(_), _) => root.join("reports/load"),
@@ -272,7 +279,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                         let committed = protocol
                             .folder(&root.join("reports").join(args.kind.folder()).join(name))
                             .join("report.json");
-                        let reproduced = reproduce(&committed, &report, |ids| {
+                        let reproduced = reproduce(&committed, &report, &args.cases, |ids| {
                             let mut only: Vec<String> =
                                 ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
                             only.extend(protocol.check_args().iter().map(|a| (*a).to_owned()));
@@ -386,7 +393,8 @@ fn shell_quote(word: &str) -> String {
 /// again before the difference counts.
 const RERUNS: usize = 2;
 
-/// Whether `report` reproduces the committed report case by case. A case
+/// Whether `report` reproduces the committed report case by case (those
+/// whose id starts with one of `only`, when it names any). A case
 /// whose status differs is run again (up to [`RERUNS`] times): some
 /// libraries' results hang on how the network splits the served writes,
 /// which the harness paces but cannot fix, so a case that gives the
@@ -395,12 +403,16 @@ const RERUNS: usize = 2;
 fn reproduce(
     committed: &Path,
     report: &Report,
+    only: &[String],
     mut rerun: impl FnMut(&[String]) -> anyhow::Result<Report>,
 ) -> anyhow::Result<bool> {
     let bytes = std::fs::read(committed)
         .with_context(|| format!("cannot read the committed {}", committed.display()))?;
-    let before: Report =
+    let mut before: Report =
         serde_json::from_slice(&bytes).with_context(|| format!("{} is not a report", committed.display()))?;
+    if !only.is_empty() {
+        before.cases.retain(|c| only.iter().any(|prefix| c.id.starts_with(prefix.as_str())));
+    }
     // A new version of what ran is said, not counted: the statuses decide.
     if before.target_version != report.target_version {
         println!(

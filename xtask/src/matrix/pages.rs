@@ -1,6 +1,7 @@
 //! The matrix pages, rendered from the committed reports: reports/index.html
 //! (every implementation with its counts and headline deviations),
-//! reports/<kind>/matrix.{html,md} (case by case), and the README's table.
+//! reports/<kind>/matrix.{html,md} (case by case), the README's table, and
+//! the table of reports/clients/browsers.md.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -54,6 +55,7 @@ pub fn write(root: &Path) -> anyhow::Result<Vec<PathBuf>> {
         }
         sections.push((kind, rows));
     }
+    written.extend(super::browsers::write(root)?);
     let index = root.join("reports/index.html");
     std::fs::write(&index, index_html(&sections))
         .with_context(|| format!("cannot write {}", index.display()))?;
