@@ -62,6 +62,7 @@ const BUGS: &[&str] = &[
     "accept-first-request-only",
     "cache-control-first-request-only",
     "empty-body-fails",
+    "open-at-first-byte",
     "content-type-not-checked",
     // The contract's capabilities, for the life of the connection.
     "headers-first-request-only",
@@ -551,15 +552,26 @@ impl Client {
             return Ok(Outcome::Fail);
         }
         self.opened = true;
-        print(&json!({"kind": "open"}));
+        // As Gecko, and WebKit over HTTP/2: the connection is announced
+        // when the body's first bytes (or its end) arrive.
+        let mut announce = !self.has("open-at-first-byte");
+        if announce {
+            print(&json!({"kind": "open"}));
+        }
         let chunked = header("transfer-encoding").is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
         let length = header("content-length").and_then(|v| v.trim().parse::<usize>().ok());
         let mut parser = Parser::new(self);
         let mut received = 0;
         let clean = body.read_body(chunked, length, &mut |bytes| {
             received += bytes.len();
+            if !std::mem::replace(&mut announce, true) {
+                print(&json!({"kind": "open"}));
+            }
             parser.feed(bytes)
         });
+        if !announce {
+            print(&json!({"kind": "open"}));
+        }
 
         let kept_buffers = (parser.data.clone(), parser.event_type.clone());
         let (broken_by_field, partial) = (parser.stopped, parser.take_partial());

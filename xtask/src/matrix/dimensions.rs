@@ -357,6 +357,7 @@ mod tests {
             packages: Vec::new(),
             capabilities: vec!["headers".to_owned(), "close".to_owned()],
             protocols,
+            protocol_args: BTreeMap::new(),
         }
     }
 

@@ -65,6 +65,11 @@ struct ClientManifest {
     /// browser only): passed as `--known-deviation`.
     #[serde(default)]
     known_deviations: BTreeMap<String, String>,
+    /// The same over one protocol only (`[known_deviations_over.h2-tls]`):
+    /// what the engine does over that protocol alone, so the same case
+    /// over another protocol still fails if it deviates there.
+    #[serde(default)]
+    known_deviations_over: BTreeMap<Protocol, BTreeMap<String, String>>,
     /// Go: the Debian packages of the modules it builds against; browser:
     /// the Debian packages of the browser and what its adapter runs.
     #[serde(default)]
@@ -258,6 +263,9 @@ pub struct Implementation {
     pub capabilities: Vec<String>,
     /// Clients only: each protocol it is checked over (h1 first), or why not.
     pub protocols: BTreeMap<Protocol, Result<(), String>>,
+    /// Clients only: arguments for `check` over one protocol only (its
+    /// `known_deviations_over`).
+    pub protocol_args: BTreeMap<Protocol, Vec<String>>,
 }
 
 /// Every implementation of `kind`, sorted by name.
@@ -325,6 +333,19 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                     missing.name()
                 );
             }
+            let mut protocol_args = BTreeMap::new();
+            for (protocol, known) in m.known_deviations_over {
+                if protocols.get(&protocol).is_none_or(Result::is_err) {
+                    bail!("known_deviations_over.{}: not a protocol it is checked over", protocol.name());
+                }
+                let args: Vec<String> = known
+                    .iter()
+                    .flat_map(|(prefix, reason)| {
+                        ["--known-deviation".to_owned(), format!("{prefix}={reason}")]
+                    })
+                    .collect();
+                protocol_args.insert(protocol, args);
+            }
             let notes = m.notes;
             Implementation {
                 name,
@@ -339,6 +360,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 packages: m.packages,
                 capabilities: m.capabilities,
                 protocols,
+                protocol_args,
             }
         }
         Kind::Servers => {
@@ -365,6 +387,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 packages: m.packages,
                 capabilities: Vec::new(),
                 protocols: BTreeMap::new(),
+                protocol_args: BTreeMap::new(),
             }
         }
         Kind::Proxies => {
@@ -412,6 +435,7 @@ fn parse(kind: Kind, name: String, dir: PathBuf, text: &str) -> anyhow::Result<I
                 packages: Vec::new(),
                 capabilities: Vec::new(),
                 protocols: BTreeMap::new(),
+                protocol_args: BTreeMap::new(),
             }
         }
     })
@@ -435,6 +459,20 @@ mod tests {
         assert_eq!(i.protocols[&Protocol::H1Tls], Ok(()));
         assert_eq!(i.protocols[&Protocol::H2c], Err("no h2c".to_owned()));
         assert_eq!(i.protocols[&Protocol::H2Tls], Err("no h2".to_owned()));
+    }
+
+    #[test]
+    fn a_known_deviation_over_one_protocol_is_passed_over_that_protocol_only() {
+        let spoken = "protocols = [\"h1-tls\", \"h2-tls\"]\nunsupported = { h2c = \"no h2c\" }\n";
+        let i =
+            client(&format!("{spoken}[known_deviations_over.h2-tls]\n\"a.b\" = \"why\"\n")).expect("valid");
+        assert_eq!(i.protocol_args[&Protocol::H2Tls], ["--known-deviation", "a.b=why"]);
+        assert!(!i.protocol_args.contains_key(&Protocol::H1Tls));
+        assert!(!i.check_args.iter().any(|a| a.contains("a.b")), "{:?}", i.check_args);
+        let Err(error) = client(&format!("{spoken}[known_deviations_over.h2c]\n\"a.b\" = \"why\"\n")) else {
+            panic!("h2c is not spoken: an error");
+        };
+        assert!(error.to_string().contains("known_deviations_over.h2c"), "{error}");
     }
 
     #[test]

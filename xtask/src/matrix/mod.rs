@@ -270,6 +270,8 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             let out = protocol.folder(&base);
             let mut extra = load_args.clone();
             extra.extend(protocol.check_args().iter().map(|a| (*a).to_owned()));
+            let over = implementation.protocol_args.get(&protocol).cloned().unwrap_or_default();
+            extra.extend(over.iter().cloned());
             if protocol != Protocol::H1 {
                 eprintln!("    over {}", protocol.title());
             }
@@ -283,6 +285,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                             let mut only: Vec<String> =
                                 ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
                             only.extend(protocol.check_args().iter().map(|a| (*a).to_owned()));
+                            only.extend(over.iter().cloned());
                             check(&root, args.kind, implementation, &command, &out.join("rerun"), &only, None)
                         })?;
                         differ |= !reproduced;
