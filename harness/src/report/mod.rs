@@ -258,6 +258,10 @@ impl TransportSummary {
     }
 }
 
+/// How the message of a case marked by [`Report::mark_known_deviations`]
+/// begins (its reason and `]` follow).
+pub const KNOWN_DEVIATION: &str = "[known deviation: ";
+
 impl Report {
     /// A report over `cases`, with the summary counted.
     pub fn new(target: &str, mode: &str, started: String, duration_ms: u64, cases: Vec<CaseReport>) -> Self {
@@ -353,7 +357,7 @@ impl Report {
         for case in self.cases.iter_mut().filter(|c| c.status == Status::Fail) {
             if let Some((_, reason)) = known.iter().find(|(prefix, _)| case.id.starts_with(prefix.as_str())) {
                 case.status = Status::Info;
-                case.message = format!("[known deviation: {reason}] {}", case.message);
+                case.message = format!("{KNOWN_DEVIATION}{reason}] {}", case.message);
             }
         }
         self.summary = Summary::of(&self.cases);

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use harness::report::matrix::{self, Column, Preamble};
-use harness::report::{Report, Status, spec_url, xml_escape as escape};
+use harness::report::{KNOWN_DEVIATION, Report, Status, spec_url, xml_escape as escape};
 
 use super::Kind;
 use super::dimensions::{self, Dimensions};
@@ -116,7 +116,8 @@ fn family(id: &str) -> &str {
     }
 }
 
-/// A family that fails (or warns) in one report.
+/// A family that fails (or warns, or deviates as the target is known to) in
+/// one report.
 struct Headline {
     /// With the names of its cases for server checks, whose families are
     /// few and whose names say what broke: `server.publish (empty-data, ...)`.
@@ -126,7 +127,14 @@ struct Headline {
     spec: Option<String>,
 }
 
-/// The failing (then warning) families, most cases first.
+/// How a headline names its status: a known deviation (`info` with its
+/// reason, a browser's) is said as such, so a row of 0 fails still shows it.
+fn said(status: Status) -> &'static str {
+    if status == Status::Info { "known deviation" } else { status.name() }
+}
+
+/// The failing, then warning, then known-deviation families, most cases
+/// first.
 fn headlines(report: &Report) -> Vec<Headline> {
     // (rank, family) -> (count, first spec key, case names).
     type Cases<'a> = (usize, Option<&'a String>, Vec<&'a str>);
@@ -135,6 +143,7 @@ fn headlines(report: &Report) -> Vec<Headline> {
         let rank = match case.status {
             Status::Fail => 0,
             Status::Warn => 1,
+            Status::Info if case.message.starts_with(KNOWN_DEVIATION) => 2,
             _ => continue,
         };
         let family = family(&case.id);
@@ -152,11 +161,14 @@ fn headlines(report: &Report) -> Vec<Headline> {
             } else {
                 family.to_owned()
             };
-            let status = if rank == 0 { Status::Fail } else { Status::Warn };
+            let status = [Status::Fail, Status::Warn, Status::Info][usize::from(rank)];
             Headline { label, status, count, spec: spec.cloned() }
         })
         .collect();
-    list.sort_by_key(|h| (h.status != Status::Fail, std::cmp::Reverse(h.count), h.label.clone()));
+    list.sort_by_key(|h| {
+        let rank = [Status::Fail, Status::Warn].iter().position(|s| *s == h.status).unwrap_or(2);
+        (rank, std::cmp::Reverse(h.count), h.label.clone())
+    });
     list
 }
 
@@ -230,7 +242,7 @@ fn index_html(sections: &[(Kind, Vec<Row>)]) -> String {
                 let link = spec
                     .map_or(String::new(), |key| format!(" <a href=\"{}\">§</a>", escape(&spec_url(&key))));
                 let _ =
-                    write!(html, "<li><code>{}</code> {} ×{count}{link}</li>", escape(&label), status.name());
+                    write!(html, "<li><code>{}</code> {} ×{count}{link}</li>", escape(&label), said(status));
             }
             html.push_str("</ul></td></tr>\n");
         }
@@ -252,8 +264,8 @@ fn readme_table(sections: &[(Kind, Vec<Row>)]) -> String {
                 .into_iter()
                 .take(3)
                 .map(|Headline { label, status, count, spec }| match spec {
-                    Some(key) => format!("[`{label}`]({}) {} ×{count}", spec_url(&key), status.name()),
-                    None => format!("`{label}` {} ×{count}", status.name()),
+                    Some(key) => format!("[`{label}`]({}) {} ×{count}", spec_url(&key), said(status)),
+                    None => format!("`{label}` {} ×{count}", said(status)),
                 })
                 .collect();
             let (protocols, capabilities) =
