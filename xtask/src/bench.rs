@@ -15,11 +15,14 @@ use anyhow::{Context, bail};
 #[command(after_help = "\
 Ratios, not seconds, are what count: every figure is measured in the same run on the same \
 machine. --quick runs short samples (CI uses it to catch gross regressions: it fails only when \
-a workload ten times larger takes more than 60 times as long: quadratic time gives about 100).
+a workload ten times larger takes more than 60 times as long: quadratic time gives about 100); \
+it also builds the bench profile without fat LTO and with 16 codegen units, minutes less on two \
+cores, since a gross regression shows either way.
 
 --write keeps a hand-written \"## Analysis\" section of reports/bench/README.md.")]
 pub struct Args {
-    /// Short samples (about a minute in all); results are rough.
+    /// Short samples (about a minute in all) and a quicker build (no fat
+    /// LTO); results are rough.
     #[arg(long)]
     quick: bool,
     /// Write the table to reports/bench/README.md.
@@ -41,6 +44,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     let root = crate::repo_root();
     let mut command = Command::new("cargo");
     command.current_dir(&root).args(["bench", "--quiet", "-p", "bench", "--bench", "parsers", "--"]);
+    quick_build(&mut command, args.quick);
     if args.quick {
         command.args(["--warm-up-time", "0.3", "--measurement-time", "1", "--sample-size", "10"]);
     }
@@ -150,15 +154,35 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Under --quick, the bench profile without fat LTO and with 16 codegen
+/// units (set the same on both cargo commands, so it is built once): a gross
+/// regression shows either way, and fat LTO over criterion and every peer
+/// costs CI minutes.
+fn quick_build(command: &mut Command, quick: bool) {
+    if quick {
+        command.env("CARGO_PROFILE_BENCH_LTO", "false").env("CARGO_PROFILE_BENCH_CODEGEN_UNITS", "16");
+    }
+}
+
 /// The paired medians of interleaved rounds: (workload, peer, peer's time
 /// over spec-impl's).
 fn paired_medians(root: &std::path::Path, quick: bool) -> anyhow::Result<Vec<(String, String, f64)>> {
     let rounds = if quick { "10" } else { "60" };
-    let output = Command::new("cargo")
-        .current_dir(root)
-        .args(["run", "--quiet", "--profile", "bench", "-p", "bench", "--example", "paired", "--", rounds])
-        .output()
-        .context("cannot run the paired rounds")?;
+    let mut command = Command::new("cargo");
+    command.current_dir(root).args([
+        "run",
+        "--quiet",
+        "--profile",
+        "bench",
+        "-p",
+        "bench",
+        "--example",
+        "paired",
+        "--",
+        rounds,
+    ]);
+    quick_build(&mut command, quick);
+    let output = command.output().context("cannot run the paired rounds")?;
     if !output.status.success() {
         bail!("the paired rounds failed: {}", String::from_utf8_lossy(&output.stderr));
     }

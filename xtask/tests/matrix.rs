@@ -139,13 +139,15 @@ fn protocol_is_for_clients_only() {
 }
 
 #[test]
-fn a_case_filter_only_compares() {
-    // A partial run must never overwrite the committed reports.
+fn a_case_filter_is_refused_where_nothing_is_checked() {
+    // --case without --compare replaces those cases in the committed reports
+    // (matrix::tests covers the replacing); with --pages-only nothing would
+    // be checked, so it is a usage error, not a silent no-op.
     let output = Command::new(xtask())
-        .args(["matrix", "clients", "firefox", "--case", "parse.bom"])
+        .args(["matrix", "clients", "firefox", "--pages-only", "--case", "parse.bom"])
         .output()
         .expect("xtask runs");
     assert_eq!(output.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(stderr.contains("--compare"), "{stderr}");
+    assert!(stderr.contains("--pages-only") && stderr.contains("--case"), "{stderr}");
 }

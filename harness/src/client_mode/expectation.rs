@@ -48,7 +48,8 @@ pub struct Expected {
     pub ends_closed: bool,
     /// The model's next reconnection waits this many milliseconds, more than
     /// [`LONGEST_WATCHED_DELAY_MS`]: the case does not wait for it, and a
-    /// request while the case watches is one too many.
+    /// request while the case watches (its quiet window and
+    /// [`CLOSE_WATCH_MS`] more) is one too many.
     pub unwatched_delay_ms: Option<u64>,
     /// The harness called `close()`: the case watches this many milliseconds
     /// on top of its quiet window, longer than the reconnection time the
@@ -66,7 +67,8 @@ pub struct Expected {
 /// cases set (6000 ms), so a client that waits it is caught.
 pub const RESTART_WITHIN_MS: u64 = 2000;
 
-/// The least a case watches after `close()`: clients' usual default
+/// The least a case watches after `close()`, and after a `retry` too long
+/// to wait out (on top of the quiet window): clients' usual default
 /// reconnection times are 3 to 5 seconds (3 s in browsers and most
 /// libraries), so a client that ignores close and reconnects at its default,
 /// even one that ignores `retry` too, reconnects within it.
@@ -74,8 +76,8 @@ pub const CLOSE_WATCH_MS: u64 = 5000;
 
 /// The longest reconnection time a case waits out. A `retry` value beyond it
 /// (up to `u64::MAX` ms) still sets the reconnection time; the case then ends
-/// after its quiet window, in which a client that wrapped or clamped the
-/// value to a short delay is seen reconnecting.
+/// after its quiet window and [`CLOSE_WATCH_MS`] more, in which a client that
+/// wrapped or clamped the value to a short delay is seen reconnecting.
 pub const LONGEST_WATCHED_DELAY_MS: u64 = 60_000;
 
 /// Plays `scenario` through spec-impl's model for an EventSource constructed

@@ -181,7 +181,7 @@ async fn observe(
     let mut observed = Observed::default();
     let wanted_lines = core_lines(&expected.lines, options).len();
     let deadline = Instant::now() + deadline_of(case, expected, options);
-    let quiet = options.quiet + Duration::from_millis(expected.watch_after_close_ms.unwrap_or(0));
+    let quiet = options.quiet + Duration::from_millis(watch_longer_ms(expected));
     let mut complete_at: Option<Instant> = None;
     let mut close_sent = false;
     let mut restart_due = false;
@@ -291,6 +291,20 @@ async fn send_command(running: &mut adapter::Running, line: &[u8]) {
     if let Some(stdin) = running.stdin.as_mut() {
         let _ = tokio::io::AsyncWriteExt::write_all(stdin, line).await;
         let _ = tokio::io::AsyncWriteExt::flush(stdin).await;
+    }
+}
+
+/// How much longer than the quiet window a case watches once everything
+/// expected has happened: after `close()`, what the model set; after a
+/// `retry` too long to wait out, [`expectation::CLOSE_WATCH_MS`], so a client
+/// that cut the value to a floor (Gecko wraps 2^32 to 0 and raises it to
+/// 500 ms) or to its default (3 to 5 s) is seen reconnecting, not only one
+/// that reconnects at once.
+fn watch_longer_ms(expected: &Expected) -> u64 {
+    match (expected.watch_after_close_ms, expected.unwatched_delay_ms) {
+        (Some(ms), _) => ms,
+        (None, Some(_)) => expectation::CLOSE_WATCH_MS,
+        (None, None) => 0,
     }
 }
 

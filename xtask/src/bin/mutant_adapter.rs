@@ -42,6 +42,7 @@ const BUGS: &[&str] = &[
     "retry-invalid-resets-default",
     "retry-octal-leading-zero",
     "retry-32-bit-wrap",
+    "retry-32-bit-wrap-floor",
     "retry-timer-overflow",
     "retry-at-dispatch",
     "retry-per-connection",
@@ -95,6 +96,9 @@ const MAX_REDIRECTS: u32 = 20;
 const MAX_HEAD: usize = 64 * 1024;
 /// What `error-backoff-ignores-retry` waits after a broken connection.
 const ERROR_BACKOFF_MS: u64 = 1000;
+/// The least reconnection time `retry-32-bit-wrap-floor` waits (Gecko's
+/// `MIN_RECONNECTION_TIME_VALUE`).
+const RETRY_FLOOR_MS: u64 = 500;
 /// The longest delay JavaScript's `setTimeout` honours; beyond it the timer
 /// fires at once (`retry-timer-overflow`).
 const TIMER_MAX_MS: u64 = 2_147_483_647;
@@ -622,9 +626,10 @@ impl Client {
         if !value.bytes().all(|b| b.is_ascii_digit()) {
             return self.has("retry-invalid-resets-default").then_some(DEFAULT_RECONNECTION_MS);
         }
-        if self.has("retry-32-bit-wrap") {
+        if self.has("retry-32-bit-wrap") || self.has("retry-32-bit-wrap-floor") {
             let ms = value.bytes().fold(0u32, |ms, d| ms.wrapping_mul(10).wrapping_add(u32::from(d - b'0')));
-            return Some(u64::from(ms));
+            let floor = if self.has("retry-32-bit-wrap-floor") { RETRY_FLOOR_MS } else { 0 };
+            return Some(u64::from(ms).max(floor));
         }
         if self.has("retry-octal-leading-zero") && value.len() > 1 && value.starts_with('0') {
             return u64::from_str_radix(value, 8).ok();

@@ -120,10 +120,14 @@ pub struct Args {
     /// reports/clients/<name>/, the others' to reports/clients/<name>/<protocol>/.
     #[arg(long, value_name = "PROTOCOL", conflicts_with_all = ["load", "idle", "pages_only"])]
     protocol: Vec<Protocol>,
-    /// With --compare: check only the cases whose id starts with PREFIX
-    /// (repeatable) and compare just those with the committed report, as CI
-    /// does for a small family of a slow target (a browser).
-    #[arg(long = "case", value_name = "PREFIX", requires = "compare")]
+    /// Check only the cases whose id starts with PREFIX (repeatable). With
+    /// --compare, compare just those with the committed report, as CI does
+    /// for a small family of a slow target (a browser). Without it, replace
+    /// just those cases in the committed report (the others, and its start
+    /// and duration, stay as they were; the summary is counted again), as
+    /// after a change to those cases alone, where a whole browser run takes
+    /// half an hour.
+    #[arg(long = "case", value_name = "PREFIX", conflicts_with_all = ["load", "idle", "pages_only", "install_only"])]
     cases: Vec<String>,
 }
 
@@ -227,7 +231,7 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
         (None, None) => Vec::new(),
     };
     load_args.extend(args.cases.iter().flat_map(|prefix| ["--case".to_owned(), prefix.clone()]));
-    let reports = match (args.compare, args.load, args.idle) {
+    let reports = match (args.compare || !args.cases.is_empty(), args.load, args.idle) {
         (true, _, _) => root.join("target/matrix/reports"),
         (false, Some(_), _) => root.join("reports/load"),
         (false, None, Some(_)) => root.join("reports/proxies/idle"),
@@ -289,6 +293,10 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                             check(&root, args.kind, implementation, &command, &out.join("rerun"), &only, None)
                         })?;
                         differ |= !reproduced;
+                    } else if !args.cases.is_empty() {
+                        let committed =
+                            protocol.folder(&root.join("reports").join(args.kind.folder()).join(name));
+                        return replace_cases(&committed, &report, &args.cases);
                     }
                     Ok(report)
                 },
@@ -390,6 +398,47 @@ fn check(
 /// One word for the harness's adapter command parser (POSIX single quotes).
 fn shell_quote(word: &str) -> String {
     format!("'{}'", word.replace('\'', "'\\''"))
+}
+
+/// Replaces, in the committed report in `dir`, the cases `partial` checked
+/// (those whose id starts with one of `only`), in place; the others, and the
+/// report's start and duration, stay; the summary is counted again and the
+/// four files are written anew. A case `partial` has and the committed report
+/// lacks (or the reverse), or another version of the target, asks for a
+/// whole run instead.
+fn replace_cases(dir: &Path, partial: &Report, only: &[String]) -> anyhow::Result<Report> {
+    let path = dir.join("report.json");
+    let bytes = std::fs::read(&path)
+        .with_context(|| format!("cannot read {}: run the whole target", path.display()))?;
+    let mut committed: Report =
+        serde_json::from_slice(&bytes).with_context(|| format!("{} is not a report.json", path.display()))?;
+    if committed.target_version != partial.target_version {
+        bail!(
+            "{} is of version {:?}, this run of {:?}: run the whole target",
+            path.display(),
+            committed.target_version,
+            partial.target_version
+        );
+    }
+    let mut fresh: HashMap<&str, &harness::report::CaseReport> =
+        partial.cases.iter().map(|case| (case.id.as_str(), case)).collect();
+    let mut missing = Vec::new();
+    for case in
+        committed.cases.iter_mut().filter(|c| only.iter().any(|prefix| c.id.starts_with(prefix.as_str())))
+    {
+        match fresh.remove(case.id.as_str()) {
+            Some(new) => *case = new.clone(),
+            None => missing.push(case.id.clone()),
+        }
+    }
+    let first_odd = missing.into_iter().next().or_else(|| fresh.keys().next().map(|id| (*id).to_owned()));
+    if let Some(id) = first_odd {
+        bail!("the cases of {} and of this run differ ({id}, first): run the whole target", path.display());
+    }
+    committed.summary = harness::report::Summary::of(&committed.cases);
+    committed.write_to(dir).with_context(|| format!("cannot write the report to {}", dir.display()))?;
+    eprintln!("    replaced {} case(s) in {}", partial.cases.len(), path.display());
+    Ok(committed)
 }
 
 /// How many times a case that differs from the committed report is run
@@ -529,4 +578,82 @@ machine that also runs the harness, so compare it between rows, not with product
         ));
     }
     page
+}
+
+#[cfg(test)]
+mod tests {
+    use harness::report::CaseReport;
+    use serde_json::json;
+
+    use super::*;
+
+    fn report(version: &str, cases: &[(&str, Status, &str)]) -> Report {
+        let cases = cases
+            .iter()
+            .map(|(id, status, message)| CaseReport {
+                id: (*id).to_owned(),
+                title: String::new(),
+                spec: Vec::new(),
+                status: *status,
+                expected: json!(null),
+                observed: json!(null),
+                message: (*message).to_owned(),
+                baseline: None,
+            })
+            .collect();
+        let mut report = Report::new("t", "client", "2026-12-05T00:00:00Z".to_owned(), 1000, cases);
+        report.target_version = Some(version.to_owned());
+        report
+    }
+
+    #[test]
+    fn replacing_cases_keeps_the_others_and_their_order_and_counts_again() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let committed = report(
+            "1",
+            &[
+                ("a.x", Status::Pass, "old"),
+                ("b.y", Status::Pass, "old"),
+                ("b.z", Status::Fail, "old"),
+                ("c", Status::Info, "old"),
+            ],
+        );
+        committed.write_to(dir.path()).expect("written");
+        let partial = report("1", &[("b.y", Status::Fail, "new"), ("b.z", Status::Pass, "new")]);
+        let merged = replace_cases(dir.path(), &partial, &["b.".to_owned()]).expect("replaced");
+        let read: Report =
+            serde_json::from_slice(&std::fs::read(dir.path().join("report.json")).expect("read"))
+                .expect("a report");
+        assert_eq!(read.summary, merged.summary);
+        let cases: Vec<(&str, Status, &str)> =
+            read.cases.iter().map(|c| (c.id.as_str(), c.status, c.message.as_str())).collect();
+        assert_eq!(
+            cases,
+            [
+                ("a.x", Status::Pass, "old"),
+                ("b.y", Status::Fail, "new"),
+                ("b.z", Status::Pass, "new"),
+                ("c", Status::Info, "old")
+            ]
+        );
+        assert_eq!((read.summary.pass, read.summary.fail, read.summary.info), (2, 1, 1));
+        assert_eq!((read.started.as_str(), read.duration_ms), ("2026-12-05T00:00:00Z", 1000));
+    }
+
+    #[test]
+    fn replacing_cases_refuses_other_cases_or_another_version() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let committed = report("1", &[("a.x", Status::Pass, "old"), ("b.y", Status::Pass, "old")]);
+        committed.write_to(dir.path()).expect("written");
+        let before = std::fs::read(dir.path().join("report.json")).expect("read");
+        for (partial, only) in [
+            (report("1", &[("b.new", Status::Pass, "new")]), "b."),
+            (report("1", &[]), "a."),
+            (report("2", &[("b.y", Status::Pass, "new")]), "b."),
+        ] {
+            let error = replace_cases(dir.path(), &partial, &[only.to_owned()]).expect_err("refused");
+            assert!(error.to_string().contains("run the whole target"), "{error:#}");
+        }
+        assert_eq!(std::fs::read(dir.path().join("report.json")).expect("read"), before);
+    }
 }
