@@ -27,6 +27,13 @@ gi.require_version("WebKit2", "4.1")
 # modules are imported only once DISPLAY names our Xvfb.
 
 
+# How often a page that did not load is loaded again, after how long, and
+# how long the first load may take before it is (the case allows 30 s).
+LOAD_TRIES = 3
+RETRY_AFTER_MS = 200
+WATCHDOG_S = 8
+
+
 def version():
     from gi.repository import WebKit2
 
@@ -100,6 +107,46 @@ def main():
 
     view.connect("load-failed-with-tls-errors", on_tls_errors)
 
+    # The page failing to load is said on stderr (it reaches the report) and
+    # tried again a few times: a case whose page never ran made no request
+    # and printed nothing, which says nothing about WebKit's EventSource.
+    page_url = sys.argv[1]
+    state = {"committed": False, "tries": 0}
+
+    def load_again(why):
+        if state["committed"] or state["tries"] >= LOAD_TRIES:
+            print(f"page: {why}; not tried again", file=sys.stderr, flush=True)
+            return False
+        state["tries"] += 1
+        print(f"page: {why}; loading it again ({state['tries']} of {LOAD_TRIES})", file=sys.stderr, flush=True)
+        view.load_uri(page_url)
+        return False
+
+    def on_load_changed(_view, event):
+        if event == WebKit2.LoadEvent.COMMITTED:
+            state["committed"] = True
+
+    def on_load_failed(_view, _event, failing_uri, error):
+        if error.matches(WebKit2.NetworkError.quark(), WebKit2.NetworkError.CANCELLED):
+            return False
+        GLib.timeout_add(RETRY_AFTER_MS, load_again, f"{failing_uri} failed to load: {error.message}")
+        return True
+
+    def on_terminated(_view, reason):
+        # Loaded or not, the page is gone: say so (the case then fails on
+        # what is missing); load it again only if it never ran.
+        print(f"page: the web process ended ({reason.value_nick})", file=sys.stderr, flush=True)
+        load_again("the web process ended before the page was loaded")
+
+    def watchdog():
+        if not state["committed"]:
+            load_again(f"the page was not loaded within {WATCHDOG_S} s")
+        return False
+
+    view.connect("load-changed", on_load_changed)
+    view.connect("load-failed", on_load_failed)
+    view.connect("web-process-terminated", on_terminated)
+
     def on_stdin(channel, condition):
         line = channel.readline() if condition & GLib.IOCondition.IN else ""
         if not line:
@@ -116,7 +163,8 @@ def main():
     window.set_default_size(800, 600)
     window.add(view)
     window.show_all()
-    view.load_uri(sys.argv[1])
+    view.load_uri(page_url)
+    GLib.timeout_add_seconds(WATCHDOG_S, watchdog)
     Gtk.main()
 
 
