@@ -279,13 +279,14 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
             if protocol != Protocol::H1 {
                 eprintln!("    over {}", protocol.title());
             }
+            // Where this protocol's committed report is, whichever folder
+            // this run writes to.
+            let committed = protocol.folder(&root.join("reports").join(args.kind.folder()).join(name));
             let result = check(&root, args.kind, implementation, &command, &out, &extra, args.idle).and_then(
                 |report| {
                     if args.compare {
-                        let committed = protocol
-                            .folder(&root.join("reports").join(args.kind.folder()).join(name))
-                            .join("report.json");
-                        let reproduced = reproduce(&committed, &report, &args.cases, |ids| {
+                        let committed_json = committed.join("report.json");
+                        let reproduced = reproduce(&committed_json, &report, &args.cases, |ids| {
                             let mut only: Vec<String> =
                                 ids.iter().flat_map(|id| ["--case".to_owned(), id.clone()]).collect();
                             only.extend(protocol.check_args().iter().map(|a| (*a).to_owned()));
@@ -294,8 +295,6 @@ pub fn run(args: &Args) -> anyhow::Result<ExitCode> {
                         })?;
                         differ |= !reproduced;
                     } else if !args.cases.is_empty() {
-                        let committed =
-                            protocol.folder(&root.join("reports").join(args.kind.folder()).join(name));
                         return replace_cases(&committed, &report, &args.cases);
                     }
                     Ok(report)
